@@ -1,0 +1,1 @@
+"""Runtime for the Graph calls API: documentation examples, validation, requests, notifications."""
