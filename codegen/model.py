@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeAlias, Union
 
 EDM_NAMESPACE = "Edm"
 CORE = "Org.OData.Core.V1"
@@ -31,11 +31,6 @@ class Source:
         return f"{self.file}:{self.line}"
 
 
-# An annotation value: a constant (str/bool/int/float), a path string, a record
-# (term-less mapping of property values), or a collection.
-AnnotationValue = str | bool | int | float | None | tuple["AnnotationValue", ...] | "Record"
-
-
 @dataclass(frozen=True, slots=True)
 class Record:
     """A CSDL `<Record>`: an optional type and named property values."""
@@ -49,6 +44,13 @@ class Record:
             if key == name:
                 return value
         return None
+
+
+# An annotation value: a constant (str/bool/int/float), a path string, a record
+# (term-less mapping of property values), or a collection.
+AnnotationValue: TypeAlias = Union[
+    str, bool, int, float, tuple["AnnotationValue", ...], "Record", None
+]
 
 
 @dataclass(frozen=True, slots=True)

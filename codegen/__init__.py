@@ -1,0 +1,1 @@
+"""Generate typed attrs models from OData CSDL metadata."""

@@ -1,0 +1,71 @@
+"""Command line of the generator: `inspect` and `generate`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from codegen.diagnostics import Policy, errors, parse_override
+from codegen.inspect import render_text, report
+from codegen.sources import load_model
+from codegen.xmlsafe import MetadataError
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    overrides = dict(parse_override(o) for o in args.severity)
+    return Policy(overrides=overrides, strict=args.strict)
+
+
+def _add_inputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--metadata", required=True, help="base CSDL document (path)")
+    p.add_argument(
+        "--overlay", action="append", default=[], help="overlay CSDL document (repeatable)"
+    )
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument(
+        "--severity",
+        action="append",
+        default=[],
+        metavar="CODE=LEVEL",
+        help="override a diagnostic's severity (error, warning, info); repeatable",
+    )
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Print counts, the overlay report and diagnostics; 1 when there are errors."""
+    model = load_model(args.metadata, args.overlay)
+    diagnostics = _policy(args).apply(model.diagnostics)
+    if args.json:
+        json.dump(report(model, diagnostics), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(render_text(model, diagnostics))
+    return 1 if errors(diagnostics) else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `python -m codegen`."""
+    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("inspect", help="summarise a metadata document and its diagnostics")
+    _add_inputs(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_inspect)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.func(args)
+    except MetadataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return status

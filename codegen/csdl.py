@@ -1,0 +1,728 @@
+"""Read a CSDL (OData v4.0/4.01 XML) document into the records of `codegen.model`.
+
+Names are qualified while reading: a document's aliases (from `Schema/@Alias` and
+`edmx:Include/@Alias`) are known before its first type is read, so every type reference leaves
+this module as a namespace-qualified name. Problems become `Diagnostic`s, not exceptions, unless
+the document cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Literal
+
+from lxml import etree
+
+from codegen.model import (
+    NO_FACETS,
+    Annotation,
+    AnnotationsBlock,
+    AnnotationValue,
+    Diagnostic,
+    Document,
+    EntityContainer,
+    EntitySet,
+    EnumMember,
+    EnumType,
+    Facets,
+    Include,
+    NavigationProperty,
+    NavigationPropertyBinding,
+    Operation,
+    OperationImport,
+    Parameter,
+    Property,
+    Record,
+    Reference,
+    ReturnType,
+    Schema,
+    SchemaType,
+    Singleton,
+    Source,
+    StructuredType,
+    Term,
+    TypeDefinition,
+    TypeRef,
+)
+from codegen.xmlsafe import DEFAULT_MAX_BYTES, LoadedXml, MetadataError, load_bytes, load_file
+
+EDMX = "{http://docs.oasis-open.org/odata/ns/edmx}"
+EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
+
+_SIMPLE_IDENTIFIER = re.compile(r"^[^\W\d][\w]{0,127}$", re.UNICODE)
+_COLLECTION = re.compile(r"^Collection\((.+)\)$")
+
+# Constant expressions that may stand as attributes of an annotation or a property value.
+_CONSTANT_ATTRIBUTES = (
+    "String",
+    "Bool",
+    "Int",
+    "Float",
+    "Decimal",
+    "EnumMember",
+    "Path",
+    "PropertyPath",
+    "NavigationPropertyPath",
+    "AnnotationPath",
+    "Date",
+    "DateTimeOffset",
+    "Duration",
+    "Guid",
+    "TimeOfDay",
+    "Binary",
+    "UrlRef",
+)
+
+
+class Aliases:
+    """The alias → namespace table of one document."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self._table = table
+
+    def qualify(self, name: str) -> str:
+        """Replace a leading alias by its namespace: `graph.call` → `microsoft.graph.call`."""
+        ns, dot, local = name.rpartition(".")
+        if dot and ns in self._table:
+            return f"{self._table[ns]}.{local}"
+        return name
+
+    def type_ref(self, text: str) -> TypeRef:
+        """Parse a `Type` attribute: `ns.T` or `Collection(ns.T)`, aliases resolved."""
+        m = _COLLECTION.match(text)
+        if m:
+            return TypeRef(self.qualify(m.group(1).strip()), collection=True)
+        return TypeRef(self.qualify(text.strip()))
+
+
+def alias_table(root: etree._Element) -> Aliases:
+    """Collect the aliases that a document declares for its own and its included namespaces."""
+    table: dict[str, str] = {}
+    for el in root.iter(f"{EDM}Schema", f"{EDMX}Include"):
+        alias = el.get("Alias")
+        ns = el.get("Namespace")
+        if alias and ns:
+            table[alias] = ns
+    return Aliases(table)
+
+
+class _Reader:
+    """One pass over one document; collects diagnostics as it goes."""
+
+    def __init__(self, loaded: LoadedXml, overlay: str | None) -> None:
+        self.file = loaded.file
+        self.root = loaded.root
+        self.overlay = overlay
+        self.aliases = alias_table(loaded.root)
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def src(self, el: etree._Element) -> Source:
+        return Source(self.file, el.sourceline or 0, self.overlay)
+
+    def diag(
+        self,
+        severity: Literal["error", "warning", "info"],
+        code: str,
+        message: str,
+        el: etree._Element | None,
+        element: str | None,
+    ) -> None:
+        line = el.sourceline if el is not None else None
+        self.diagnostics.append(Diagnostic(severity, code, message, self.file, line, element))
+
+    def name(self, el: etree._Element, owner: str) -> str:
+        name = el.get("Name")
+        local = etree.QName(el).localname
+        if name is None:
+            self.diag("error", "missing-attribute", f"{local} has no Name", el, owner)
+            return ""
+        if not _SIMPLE_IDENTIFIER.match(name):
+            where = f"{owner}.{name}" if owner else name
+            self.diag(
+                "error",
+                "invalid-identifier",
+                f"{local} name {name!r} is not a valid OData identifier",
+                el,
+                where,
+            )
+        return name
+
+    def boolean(self, el: etree._Element, attr: str, default: bool, element: str) -> bool:
+        raw = el.get(attr)
+        if raw is None:
+            return default
+        if raw == "true":
+            return True
+        if raw == "false":
+            return False
+        self.diag(
+            "error",
+            "bad-boolean",
+            f"{attr}={raw!r} is not 'true' or 'false'; using {str(default).lower()}",
+            el,
+            element,
+        )
+        return default
+
+    def type_ref(self, el: etree._Element, element: str) -> TypeRef:
+        raw = el.get("Type")
+        if raw is None:
+            self.diag("error", "missing-attribute", "no Type attribute", el, element)
+            return TypeRef("Edm.Untyped")
+        return self.aliases.type_ref(raw)
+
+    def facets(self, el: etree._Element, element: str) -> Facets:
+        attrib = el.attrib
+        if not (
+            "MaxLength" in attrib
+            or "Precision" in attrib
+            or "Scale" in attrib
+            or "SRID" in attrib
+            or "Unicode" in attrib
+        ):
+            return NO_FACETS
+        max_length: int | Literal["max"] | None = None
+        raw = attrib.get("MaxLength")
+        if raw is not None:
+            max_length = "max" if raw == "max" else self.integer(el, "MaxLength", raw, element)
+        precision = None
+        raw = attrib.get("Precision")
+        if raw is not None:
+            precision = self.integer(el, "Precision", raw, element)
+        scale: int | Literal["variable", "floating"] | None = None
+        raw = attrib.get("Scale")
+        if raw is not None:
+            if raw == "variable":
+                scale = "variable"
+            elif raw == "floating":
+                scale = "floating"
+            elif raw.lower() in ("variable", "floating"):
+                # Graph writes `Variable`; the spec's value is lowercase. Accept it, say so.
+                scale = "variable" if raw.lower() == "variable" else "floating"
+                self.diag(
+                    "warning",
+                    "nonstandard-value",
+                    f"Scale={raw!r} should be {scale!r}",
+                    el,
+                    element,
+                )
+            else:
+                scale = self.integer(el, "Scale", raw, element)
+        unicode = None
+        if "Unicode" in attrib:
+            unicode = self.boolean(el, "Unicode", True, element)
+        return Facets(max_length, precision, scale, attrib.get("SRID"), unicode)
+
+    def integer(self, el: etree._Element, attr: str, raw: str, element: str) -> int | None:
+        try:
+            return int(raw)
+        except ValueError:
+            self.diag("error", "bad-value", f"{attr}={raw!r} is not an integer", el, element)
+            return None
+
+    # -- annotations ---------------------------------------------------------------------------
+
+    def annotations(self, el: etree._Element) -> tuple[Annotation, ...]:
+        found = [self.annotation(child) for child in el.iterchildren(f"{EDM}Annotation")]
+        return tuple(found)
+
+    def annotation(self, el: etree._Element) -> Annotation:
+        term = self.aliases.qualify(el.get("Term", ""))
+        return Annotation(term, self.expression(el), el.get("Qualifier"), self.src(el))
+
+    def expression(self, el: etree._Element) -> AnnotationValue:
+        """The value of an annotation or property value: an attribute constant or a child."""
+        attrib = el.attrib
+        for attr in _CONSTANT_ATTRIBUTES:
+            raw = attrib.get(attr)
+            if raw is not None:
+                return _constant(attr, raw)
+        for child in el:
+            if not isinstance(child.tag, str) or child.tag == f"{EDM}Annotation":
+                continue
+            return self.expression_element(child)
+        # An annotation without a value means "true" for Boolean terms (CSDL 14.3).
+        return True if etree.QName(el).localname == "Annotation" else None
+
+    def expression_element(self, el: etree._Element) -> AnnotationValue:
+        local = etree.QName(el).localname
+        if local == "Record":
+            props: list[tuple[str, AnnotationValue]] = []
+            for pv in el.iterchildren(f"{EDM}PropertyValue"):
+                props.append((pv.get("Property", ""), self.expression(pv)))
+            rtype = el.get("Type")
+            return Record(self.aliases.qualify(rtype) if rtype else None, tuple(props))
+        if local == "Collection":
+            return tuple(self.expression_element(c) for c in el if isinstance(c.tag, str))
+        if local == "Null":
+            return None
+        return _constant(local, (el.text or "").strip())
+
+    # -- schema elements -----------------------------------------------------------------------
+
+    def read(self) -> Document:
+        version = self.root.get("Version", "")
+        if self.root.tag != f"{EDMX}Edmx":
+            raise MetadataError(
+                self.file,
+                f"root element is {etree.QName(self.root).localname!r}, not edmx:Edmx",
+                self.root.sourceline,
+            )
+        if version not in ("4.0", "4.01"):
+            self.diag(
+                "warning", "unknown-version", f"edmx:Edmx Version={version!r}", self.root, None
+            )
+        references = tuple(
+            Reference(
+                ref.get("Uri", ""),
+                tuple(
+                    Include(inc.get("Namespace", ""), inc.get("Alias"))
+                    for inc in ref.iterchildren(f"{EDMX}Include")
+                ),
+            )
+            for ref in self.root.iterchildren(f"{EDMX}Reference")
+        )
+        schemas: list[Schema] = []
+        for ds in self.root.iterchildren(f"{EDMX}DataServices"):
+            for el in ds.iterchildren(f"{EDM}Schema"):
+                schemas.append(self.schema(el))
+        if not schemas:
+            self.diag("warning", "no-schema", "document declares no Schema", self.root, None)
+        return Document(
+            file=self.file,
+            sha256="",
+            version=version,
+            references=references,
+            schemas=tuple(schemas),
+            diagnostics=tuple(self.diagnostics),
+        )
+
+    def schema(self, el: etree._Element) -> Schema:
+        ns = el.get("Namespace", "")
+        if not ns:
+            self.diag("error", "missing-attribute", "Schema has no Namespace", el, None)
+        types: list[SchemaType] = []
+        operations: list[Operation] = []
+        terms: list[Term] = []
+        containers: list[EntityContainer] = []
+        blocks: list[AnnotationsBlock] = []
+        readers: dict[str, Callable[[etree._Element], None]] = {
+            f"{EDM}EntityType": lambda c: types.append(self.structured(c, ns, "entity")),
+            f"{EDM}ComplexType": lambda c: types.append(self.structured(c, ns, "complex")),
+            f"{EDM}EnumType": lambda c: types.append(self.enum(c, ns)),
+            f"{EDM}TypeDefinition": lambda c: types.append(self.type_definition(c, ns)),
+            f"{EDM}Action": lambda c: operations.append(self.operation(c, ns, "action")),
+            f"{EDM}Function": lambda c: operations.append(self.operation(c, ns, "function")),
+            f"{EDM}Term": lambda c: terms.append(self.term(c, ns)),
+            f"{EDM}EntityContainer": lambda c: containers.append(self.container(c, ns)),
+            f"{EDM}Annotations": lambda c: blocks.append(self.annotations_block(c)),
+            f"{EDM}Annotation": lambda c: None,
+        }
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            reader = readers.get(tag)
+            if reader is None:
+                self.diag(
+                    "info",
+                    "unknown-element",
+                    f"ignored element {etree.QName(child).localname!r} in Schema {ns}",
+                    child,
+                    ns,
+                )
+                continue
+            reader(child)
+        self.check_duplicates(types, operations, terms, containers, ns)
+        return Schema(
+            namespace=ns,
+            alias=el.get("Alias"),
+            types=tuple(types),
+            operations=tuple(operations),
+            terms=tuple(terms),
+            containers=tuple(containers),
+            annotation_blocks=tuple(blocks),
+            source=self.src(el),
+        )
+
+    def check_duplicates(
+        self,
+        types: list[SchemaType],
+        operations: list[Operation],
+        terms: list[Term],
+        containers: list[EntityContainer],
+        ns: str,
+    ) -> None:
+        # Operations may be overloaded, so they clash only with the other kinds of element.
+        seen: dict[str, Source | None] = {}
+        op_names = {op.name for op in operations}
+        named: Iterable[SchemaType | Term | EntityContainer] = [*types, *terms, *containers]
+        for item in named:
+            line = item.source.line if item.source else None
+            if item.name in seen:
+                self.diagnostics.append(
+                    Diagnostic(
+                        "error",
+                        "duplicate-name",
+                        f"{ns}.{item.name} is declared more than once (first at {seen[item.name]})",
+                        self.file,
+                        line,
+                        f"{ns}.{item.name}",
+                    )
+                )
+                continue
+            seen[item.name] = item.source
+            if item.name in op_names:
+                # CSDL forbids it, but Graph does it (type `post`, action `post`) and the two
+                # live in different Python places, so it is reported, not fatal.
+                self.diagnostics.append(
+                    Diagnostic(
+                        "warning",
+                        "name-shared-with-operation",
+                        f"{ns}.{item.name} names both a type and an operation",
+                        self.file,
+                        line,
+                        f"{ns}.{item.name}",
+                    )
+                )
+
+    def structured(
+        self, el: etree._Element, ns: str, kind: Literal["entity", "complex"]
+    ) -> StructuredType:
+        name = self.name(el, ns)
+        qname = f"{ns}.{name}"
+        base = el.get("BaseType")
+        properties: list[Property] = []
+        navigation: list[NavigationProperty] = []
+        key: tuple[str, ...] = ()
+        member_names: set[str] = set()
+        for child in el:
+            tag = child.tag
+            if tag == f"{EDM}Property":
+                prop = self.property(child, qname)
+                properties.append(prop)
+                self.unique_member(member_names, prop.name, child, qname)
+            elif tag == f"{EDM}NavigationProperty":
+                nav = self.navigation_property(child, qname)
+                navigation.append(nav)
+                self.unique_member(member_names, nav.name, child, qname)
+            elif tag == f"{EDM}Key":
+                key = tuple(
+                    ref.get("Alias") or ref.get("Name") or ""
+                    for ref in child.iterchildren(f"{EDM}PropertyRef")
+                )
+                if kind == "complex":
+                    self.diag(
+                        "error", "key-on-complex", "a ComplexType cannot have a Key", child, qname
+                    )
+        return StructuredType(
+            kind=kind,
+            namespace=ns,
+            name=name,
+            base=self.aliases.qualify(base) if base else None,
+            abstract=self.boolean(el, "Abstract", False, qname),
+            open=self.boolean(el, "OpenType", False, qname),
+            has_stream=self.boolean(el, "HasStream", False, qname),
+            key=key,
+            properties=tuple(properties),
+            navigation_properties=tuple(navigation),
+            annotations=self.annotations(el),
+            source=self.src(el),
+        )
+
+    def unique_member(self, seen: set[str], name: str, el: etree._Element, owner: str) -> None:
+        if name in seen:
+            self.diag(
+                "error",
+                "duplicate-member",
+                f"{owner} declares member {name!r} more than once",
+                el,
+                f"{owner}/{name}",
+            )
+        seen.add(name)
+
+    def property(self, el: etree._Element, owner: str) -> Property:
+        name = self.name(el, owner)
+        element = f"{owner}/{name}"
+        return Property(
+            name=name,
+            type=self.type_ref(el, element),
+            nullable=self.boolean(el, "Nullable", True, element),
+            facets=self.facets(el, element),
+            default_value=el.get("DefaultValue"),
+            annotations=self.annotations(el),
+            source=self.src(el),
+        )
+
+    def navigation_property(self, el: etree._Element, owner: str) -> NavigationProperty:
+        name = self.name(el, owner)
+        element = f"{owner}/{name}"
+        return NavigationProperty(
+            name=name,
+            type=self.type_ref(el, element),
+            nullable=self.boolean(el, "Nullable", True, element),
+            partner=el.get("Partner"),
+            contains_target=self.boolean(el, "ContainsTarget", False, element),
+            annotations=self.annotations(el),
+            source=self.src(el),
+        )
+
+    def enum(self, el: etree._Element, ns: str) -> EnumType:
+        name = self.name(el, ns)
+        qname = f"{ns}.{name}"
+        is_flags = self.boolean(el, "IsFlags", False, qname)
+        underlying = self.aliases.qualify(el.get("UnderlyingType", "Edm.Int32"))
+        if underlying not in ("Edm.Byte", "Edm.SByte", "Edm.Int16", "Edm.Int32", "Edm.Int64"):
+            self.diag(
+                "error",
+                "bad-underlying-type",
+                f"UnderlyingType {underlying!r} is not an integer type",
+                el,
+                qname,
+            )
+        members: list[EnumMember] = []
+        seen: set[str] = set()
+        next_value = 0
+        for child in el.iterchildren(f"{EDM}Member"):
+            mname = self.name(child, qname)
+            element = f"{qname}/{mname}"
+            self.unique_member(seen, mname, child, qname)
+            raw = child.get("Value")
+            if raw is None:
+                if is_flags:
+                    self.diag(
+                        "error",
+                        "bad-value",
+                        f"member {mname!r} of flags enum has no Value",
+                        child,
+                        element,
+                    )
+                value = next_value
+            else:
+                parsed = self.integer(child, "Value", raw, element)
+                value = next_value if parsed is None else parsed
+            next_value = value + 1
+            members.append(EnumMember(mname, value, self.annotations(child), self.src(child)))
+        return EnumType(
+            namespace=ns,
+            name=name,
+            members=tuple(members),
+            underlying_type=underlying,
+            is_flags=is_flags,
+            annotations=self.annotations(el),
+            source=self.src(el),
+        )
+
+    def type_definition(self, el: etree._Element, ns: str) -> TypeDefinition:
+        name = self.name(el, ns)
+        qname = f"{ns}.{name}"
+        underlying = el.get("UnderlyingType")
+        if underlying is None:
+            self.diag(
+                "error", "missing-attribute", "TypeDefinition has no UnderlyingType", el, qname
+            )
+        return TypeDefinition(
+            namespace=ns,
+            name=name,
+            underlying_type=self.aliases.qualify(underlying or "Edm.String"),
+            facets=self.facets(el, qname),
+            annotations=self.annotations(el),
+            source=self.src(el),
+        )
+
+    def operation(
+        self, el: etree._Element, ns: str, kind: Literal["action", "function"]
+    ) -> Operation:
+        name = self.name(el, ns)
+        qname = f"{ns}.{name}"
+        params: list[Parameter] = []
+        return_type: ReturnType | None = None
+        for child in el:
+            if child.tag == f"{EDM}Parameter":
+                pname = self.name(child, qname)
+                element = f"{qname}/{pname}"
+                params.append(
+                    Parameter(
+                        name=pname,
+                        type=self.type_ref(child, element),
+                        nullable=self.boolean(child, "Nullable", True, element),
+                        facets=self.facets(child, element),
+                        annotations=self.annotations(child),
+                        source=self.src(child),
+                    )
+                )
+            elif child.tag == f"{EDM}ReturnType":
+                element = f"{qname}/$ReturnType"
+                return_type = ReturnType(
+                    type=self.type_ref(child, element),
+                    nullable=self.boolean(child, "Nullable", True, element),
+                    facets=self.facets(child, element),
+                )
+        is_bound = self.boolean(el, "IsBound", False, qname)
+        if is_bound and not params:
+            self.diag(
+                "error",
+                "bound-without-parameter",
+                f"bound {kind} {qname} has no binding parameter",
+                el,
+                qname,
+            )
+        if kind == "function" and return_type is None:
+            self.diag(
+                "error", "function-without-return", f"function {qname} has no ReturnType", el, qname
+            )
+        return Operation(
+            kind=kind,
+            namespace=ns,
+            name=name,
+            is_bound=is_bound,
+            is_composable=self.boolean(el, "IsComposable", False, qname),
+            entity_set_path=el.get("EntitySetPath"),
+            parameters=tuple(params),
+            return_type=return_type,
+            annotations=self.annotations(el),
+            source=self.src(el),
+        )
+
+    def term(self, el: etree._Element, ns: str) -> Term:
+        name = self.name(el, ns)
+        qname = f"{ns}.{name}"
+        base = el.get("BaseTerm")
+        return Term(
+            namespace=ns,
+            name=name,
+            type=self.type_ref(el, qname),
+            base_term=self.aliases.qualify(base) if base else None,
+            applies_to=tuple((el.get("AppliesTo") or "").split()),
+            default_value=el.get("DefaultValue"),
+            nullable=self.boolean(el, "Nullable", True, qname),
+            annotations=self.annotations(el),
+            source=self.src(el),
+        )
+
+    def bindings(self, el: etree._Element) -> tuple[NavigationPropertyBinding, ...]:
+        return tuple(
+            NavigationPropertyBinding(b.get("Path", ""), b.get("Target", ""))
+            for b in el.iterchildren(f"{EDM}NavigationPropertyBinding")
+        )
+
+    def container(self, el: etree._Element, ns: str) -> EntityContainer:
+        name = self.name(el, ns)
+        sets: list[EntitySet] = []
+        singletons: list[Singleton] = []
+        imports: list[OperationImport] = []
+        for child in el:
+            tag = child.tag
+            if tag == f"{EDM}EntitySet":
+                sets.append(
+                    EntitySet(
+                        name=self.name(child, name),
+                        entity_type=self.aliases.qualify(child.get("EntityType", "")),
+                        bindings=self.bindings(child),
+                        annotations=self.annotations(child),
+                        source=self.src(child),
+                    )
+                )
+            elif tag == f"{EDM}Singleton":
+                singletons.append(
+                    Singleton(
+                        name=self.name(child, name),
+                        type=self.aliases.qualify(child.get("Type", "")),
+                        bindings=self.bindings(child),
+                        annotations=self.annotations(child),
+                        source=self.src(child),
+                    )
+                )
+            elif tag == f"{EDM}ActionImport" or tag == f"{EDM}FunctionImport":
+                is_action = tag == f"{EDM}ActionImport"
+                op = child.get("Action" if is_action else "Function", "")
+                imports.append(
+                    OperationImport(
+                        kind="action" if is_action else "function",
+                        name=self.name(child, name),
+                        operation=self.aliases.qualify(op),
+                        entity_set=child.get("EntitySet"),
+                        include_in_service_document=self.boolean(
+                            child, "IncludeInServiceDocument", False, name
+                        ),
+                        source=self.src(child),
+                    )
+                )
+        return EntityContainer(
+            namespace=ns,
+            name=name,
+            entity_sets=tuple(sets),
+            singletons=tuple(singletons),
+            operation_imports=tuple(imports),
+            annotations=self.annotations(el),
+            source=self.src(el),
+        )
+
+    def annotations_block(self, el: etree._Element) -> AnnotationsBlock:
+        target = el.get("Target", "")
+        return AnnotationsBlock(
+            target=_qualify_target(target, self.aliases),
+            annotations=self.annotations(el),
+            qualifier=el.get("Qualifier"),
+            source=self.src(el),
+        )
+
+
+def _qualify_target(target: str, aliases: Aliases) -> str:
+    """Qualify a target path's leading name: `graph.call/state` → `microsoft.graph.call/state`."""
+    head, slash, rest = target.partition("/")
+    # A bound-operation target carries a parameter list: `ns.op(ns.type)`.
+    name, paren, params = head.partition("(")
+    qualified = aliases.qualify(name)
+    if paren:
+        inner = ",".join(aliases.type_ref(p).__str__() for p in params.rstrip(")").split(",") if p)
+        qualified = f"{qualified}({inner})"
+    return f"{qualified}{slash}{rest}"
+
+
+def _constant(kind: str, raw: str) -> AnnotationValue:
+    """Turn a constant expression into a Python value; paths and other literals stay strings."""
+    if kind == "Bool":
+        return raw == "true"
+    if kind == "Int":
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    if kind == "Float":
+        try:
+            return float(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def read_loaded(loaded: LoadedXml, *, overlay: bool = False) -> Document:
+    """Read an already-parsed document; `overlay` marks every element as coming from it."""
+    reader = _Reader(loaded, loaded.file if overlay else None)
+    doc = reader.read()
+    return Document(
+        file=doc.file,
+        sha256=loaded.sha256,
+        version=doc.version,
+        references=doc.references,
+        schemas=doc.schemas,
+        diagnostics=doc.diagnostics,
+    )
+
+
+def read_document(
+    path: str | Path, *, overlay: bool = False, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Document:
+    """Read a CSDL file into a `Document`; unreadable XML raises `MetadataError`."""
+    return read_loaded(load_file(path, max_bytes=max_bytes), overlay=overlay)
+
+
+def read_text(text: str | bytes, file: str = "<string>", *, overlay: bool = False) -> Document:
+    """Read CSDL from a string (tests, small inline documents)."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return read_loaded(load_bytes(data, file), overlay=overlay)
