@@ -1,0 +1,104 @@
+"""Every rule that turns a CSDL name into a Python name, in one place."""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+# Names an attribute must not take: keywords; names that annotations in the class body use
+# (mypy resolves `x: str` against a field named `str` declared above it); and the fields every
+# generated class already has. `id` and other builtins are fine: a field never calls them.
+ANNOTATION_NAMES = frozenset(
+    {
+        "bool", "bytes", "date", "datetime", "time", "timedelta", "dict", "float", "int",
+        "list", "object", "str", "tuple", "type", "Any", "Decimal", "UUID", "Unset", "UNSET",
+        "attrs", "annotations", "TYPE_CHECKING", "ClassVar",
+    }
+)  # fmt: skip
+RESERVED_ATTRIBUTES = frozenset(
+    {
+        *keyword.kwlist,
+        *keyword.softkwlist,
+        *ANNOTATION_NAMES,
+        "odata_annotations",
+        "additional_data",
+        "self",
+        "cls",
+    }
+)
+RESERVED_MODULES = frozenset({*keyword.kwlist, *keyword.softkwlist, "types", "typing", "enum"})
+
+# A run of capitals followed by a capitalised word ("HTTPServer" → "HTTP", "Server") or a
+# capital after a lower-case letter or digit starts a new word. Acronyms stay whole.
+_WORD_BOUNDARY_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_WORD_BOUNDARY_2 = re.compile(r"([a-z0-9])([A-Z])")
+_NOT_IDENTIFIER = re.compile(r"\W+")
+
+
+def snake_case(name: str) -> str:
+    """camelCase/PascalCase → snake_case, keeping acronyms whole: `cloudPCs` → `cloud_pcs`."""
+    s = _NOT_IDENTIFIER.sub("_", name)
+    # A plural acronym ("PCs", "IDs") is one word, not "P" + "Cs".
+    s = re.sub(r"([A-Z]{2,})s(?=[A-Z]|_|$)", lambda m: m.group(1).capitalize() + "s", s)
+    s = _WORD_BOUNDARY_1.sub(r"\1_\2", s)
+    s = _WORD_BOUNDARY_2.sub(r"\1_\2", s)
+    return s.lower().strip("_") or "_"
+
+
+def pascal_case(name: str) -> str:
+    """A class name: first letter upper-cased, rest as written: `callRecords` → `CallRecords`."""
+    s = _NOT_IDENTIFIER.sub("_", name)
+    parts = [p for p in s.split("_") if p]
+    return "".join(p[0].upper() + p[1:] for p in parts) or "_"
+
+
+def _fix_leading_digit(name: str, prefix: str) -> str:
+    return f"{prefix}{name}" if name[:1].isdigit() else name
+
+
+def attribute_name(csdl_name: str) -> str:
+    """A property's Python attribute: snake_case, `_` appended to keywords and builtins."""
+    name = _fix_leading_digit(snake_case(csdl_name), "n_")
+    return f"{name}_" if name in RESERVED_ATTRIBUTES else name
+
+
+def class_name(csdl_name: str) -> str:
+    """A type's Python class name."""
+    name = _fix_leading_digit(pascal_case(csdl_name), "T")
+    return f"{name}_" if keyword.iskeyword(name) else name
+
+
+def module_name(csdl_name: str) -> str:
+    """The module that holds one type: its snake_case name."""
+    name = _fix_leading_digit(snake_case(csdl_name), "m_")
+    return f"{name}_" if name in RESERVED_MODULES else name
+
+
+def package_name(namespace: str) -> str:
+    """A namespace's subpackage: `microsoft.graph.callRecords` → `microsoft_graph_call_records`."""
+    return "_".join(snake_case(part) for part in namespace.split("."))
+
+
+def enum_member_name(csdl_name: str) -> str:
+    """An enum member, snake_case: `unknownFutureValue` → `unknown_future_value`."""
+    name = _fix_leading_digit(snake_case(csdl_name), "v_")
+    return f"{name}_" if keyword.iskeyword(name) or name in ("name", "value", "mro") else name
+
+
+def unique(names: list[str]) -> list[str]:
+    """Make names unique in order: a second `x` becomes `x_2`, deterministically."""
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    taken = set(names)
+    for n in names:
+        if n not in seen:
+            seen[n] = 1
+            out.append(n)
+            continue
+        i = seen[n] + 1
+        while f"{n}_{i}" in taken:
+            i += 1
+        seen[n] = i
+        taken.add(f"{n}_{i}")
+        out.append(f"{n}_{i}")
+    return out
