@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from codegen import generate
 from codegen.diagnostics import Policy, errors, parse_override
 from codegen.inspect import render_text, report
 from codegen.sources import load_model
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inputs(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_inspect)
+    generate.add_parser(sub)
     return parser
 
 
@@ -62,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status: int = args.func(args)
-    except MetadataError as exc:
+    except (MetadataError, generate.GenerationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:

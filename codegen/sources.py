@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -78,12 +79,9 @@ def verify(pinned: PinnedFile) -> None:
 
 
 def display_path(path: Path | str) -> str:
-    """A path as shown in diagnostics and headers: relative to the project when it can be."""
-    p = Path(path).resolve()
-    try:
-        return str(p.relative_to(PROJECT_ROOT.parent))
-    except ValueError:
-        return str(path)
+    """A path as shown in diagnostics and headers: relative to the project root, so that the
+    same inputs give the same bytes in any checkout."""
+    return os.path.relpath(Path(path).resolve(), PROJECT_ROOT).replace(os.sep, "/")
 
 
 def load_model(metadata: str | Path, overlays: Sequence[str | Path] = ()) -> Model:

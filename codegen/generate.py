@@ -1,0 +1,216 @@
+"""`generate`: plan, render, format and write a package atomically, or check it is current."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from codegen.closure import Scope, closure, everything, unknown_roots
+from codegen.diagnostics import Policy, errors
+from codegen.model import Model
+from codegen.plan import plan_package
+from codegen.render import render_package
+from codegen.sources import display_path, load_model, load_pinned, load_sources
+from codegen.xmlsafe import MetadataError
+
+RUFF_CONFIG = Path(__file__).with_name("ruff.toml")
+
+
+class GenerationError(Exception):
+    """Generation refused: bad roots, metadata errors, or output that does not import."""
+
+
+def scope_for(model: Model, roots: Sequence[str]) -> Scope:
+    """The closure of `roots`, or everything when there are none."""
+    if not roots:
+        return everything(model)
+    missing = unknown_roots(model, roots)
+    if missing:
+        raise GenerationError(f"--root names no entity or complex type: {', '.join(missing)}")
+    return closure(model, roots)
+
+
+def render(model: Model, roots: Sequence[str], package: str) -> dict[str, str]:
+    """Every file of the package for `model` and `roots`, formatted."""
+    plan = plan_package(model, scope_for(model, roots))
+    return render_package(plan, model.inputs, package)
+
+
+def _ruff() -> list[str]:
+    exe = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if exe is None:
+        raise GenerationError("ruff is needed to format generated code; install the package")
+    return [exe]
+
+
+def format_tree(root: Path) -> None:
+    """Format a written tree with the pinned ruff and the generator's own config."""
+    cmd = [*_ruff(), "format", "--quiet", "--config", str(RUFF_CONFIG), "--no-cache", str(root)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise GenerationError(f"ruff format failed on generated code:\n{done.stderr}")
+
+
+def write_tree(files: dict[str, str], root: Path) -> None:
+    """Write files under `root` (which must not exist)."""
+    for rel, text in sorted(files.items()):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def build_in_temp(files: dict[str, str], near: Path) -> Path:
+    """Write and format the package in a fresh folder beside `near`; the caller owns it."""
+    near.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{near.name}.new-", dir=near.parent))
+    try:
+        write_tree(files, tmp / "pkg")
+        format_tree(tmp / "pkg")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmp
+
+
+def swap_in(new_tree: Path, out: Path) -> None:
+    """Replace `out` by `new_tree` with renames, so a reader never sees half a package."""
+    old = out.with_name(f".{out.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        os.replace(out, old)
+    os.replace(new_tree, out)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def read_tree(root: Path) -> dict[str, str]:
+    """The text files under `root`, by relative path (caches excluded)."""
+    if not root.is_dir():
+        return {}
+    return {
+        str(p.relative_to(root)): p.read_text(encoding="utf-8")
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def diff_summary(current: dict[str, str], wanted: dict[str, str], limit: int = 40) -> str:
+    """Which files would be added, removed or changed, with the first lines of each change."""
+    lines: list[str] = []
+    for rel in sorted(set(current) | set(wanted)):
+        if rel not in current:
+            lines.append(f"added:   {rel}")
+        elif rel not in wanted:
+            lines.append(f"removed: {rel}")
+        elif current[rel] != wanted[rel]:
+            lines.append(f"changed: {rel}")
+            diff = difflib.unified_diff(
+                current[rel].splitlines(), wanted[rel].splitlines(), lineterm="", n=0
+            )
+            lines.extend(f"    {d}" for d in list(diff)[2:8])
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"... and {len(lines) - limit} more lines"]
+    return "\n".join(lines)
+
+
+def generate(
+    model: Model, roots: Sequence[str], out: Path, package: str, *, check: bool = False
+) -> tuple[bool, str]:
+    """Generate into `out` (or only compare, with `check`): (changed, summary)."""
+    files = render(model, roots, package)
+    tmp = build_in_temp(files, out)
+    try:
+        wanted = read_tree(tmp / "pkg")
+        current = read_tree(out)
+        changed = wanted != current
+        summary = diff_summary(current, wanted) if changed else ""
+        if changed and not check:
+            swap_in(tmp / "pkg", out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return changed, summary
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the `generate` subcommand."""
+    p = sub.add_parser("generate", help="generate the attrs package")
+    p.add_argument("--metadata", help="base CSDL document (path)")
+    p.add_argument("--overlay", action="append", default=[], help="overlay document (repeatable)")
+    p.add_argument(
+        "--root",
+        action="append",
+        default=[],
+        metavar="QNAME",
+        help="generate the closure of these types (repeatable); default: everything",
+    )
+    p.add_argument("--out", help="the package folder to write")
+    p.add_argument("--package", help="the package's import name (default: the folder's name)")
+    p.add_argument("--config", help="take inputs, roots and output from a sources config")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 with a summary when the output would change",
+    )
+    p.add_argument(
+        "--if-changed",
+        action="store_true",
+        help="with --config: skip when the output already records the pinned inputs",
+    )
+    p.add_argument("--strict", action="store_true", help="treat metadata warnings as errors")
+    p.set_defaults(func=cmd_generate)
+
+
+def _header_is_current(out: Path, model_inputs: list[tuple[str, str]]) -> bool:
+    init = out / "__init__.py"
+    if not init.is_file():
+        return False
+    text = init.read_text(encoding="utf-8")
+    return all(sha in text for _, sha in model_inputs)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Run `generate`; 1 on metadata errors or, with --check, on stale output."""
+    if args.config:
+        sources = load_sources(Path(args.config))
+        out = Path(args.out) if args.out else sources.out
+        roots = args.root or list(sources.roots)
+        package = args.package or sources.package
+        if args.if_changed and _header_is_current(
+            out, [(str(p.path), p.sha256) for p in (sources.base, *sources.overlays)]
+        ):
+            print(f"{display_path(out)} is current with the pinned inputs")
+            return 0
+        model = load_pinned(sources)
+    else:
+        if not args.metadata or not args.out:
+            raise GenerationError("give --metadata and --out, or --config")
+        out = Path(args.out)
+        roots = args.root
+        package = args.package or out.name
+        model = load_model(args.metadata, args.overlay)
+    diagnostics = Policy(strict=args.strict).apply(model.diagnostics)
+    bad = errors(diagnostics)
+    if bad:
+        for d in bad:
+            print(d, file=sys.stderr)
+        raise GenerationError(f"{len(bad)} metadata errors; nothing written")
+    changed, summary = generate(model, roots, out, package, check=args.check)
+    if args.check:
+        if changed:
+            print(f"{display_path(out)} is stale:\n{summary}")
+            return 1
+        print(f"{display_path(out)} is current")
+        return 0
+    print(f"{display_path(out)}: {'updated' if changed else 'unchanged'}")
+    return 0
+
+
+__all__ = ["GenerationError", "MetadataError", "add_parser", "generate", "render"]

@@ -1,0 +1,453 @@
+"""The render model: Python names, modules, imports and facts for every type in scope."""
+
+from __future__ import annotations
+
+import textwrap
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from codegen import naming
+from codegen.closure import Scope
+from codegen.model import (
+    CORE_COMPUTED,
+    CORE_DESCRIPTION,
+    CORE_IMMUTABLE,
+    EnumType,
+    Model,
+    Operation,
+    StructuredType,
+    TypeDefinition,
+    TypeRef,
+)
+
+# Python annotation and the import it needs, per Edm primitive.
+EDM_PYTHON: dict[str, tuple[str, str | None]] = {
+    "Edm.String": ("str", None),
+    "Edm.Boolean": ("bool", None),
+    "Edm.Byte": ("int", None),
+    "Edm.SByte": ("int", None),
+    "Edm.Int16": ("int", None),
+    "Edm.Int32": ("int", None),
+    "Edm.Int64": ("int", None),
+    "Edm.Single": ("float", None),
+    "Edm.Double": ("float", None),
+    "Edm.Decimal": ("Decimal", "from decimal import Decimal"),
+    "Edm.DateTimeOffset": ("datetime", "from datetime import datetime"),
+    "Edm.Date": ("date", "from datetime import date"),
+    "Edm.TimeOfDay": ("time", "from datetime import time"),
+    "Edm.Duration": ("timedelta", "from datetime import timedelta"),
+    "Edm.Guid": ("UUID", "from uuid import UUID"),
+    "Edm.Binary": ("bytes", None),
+    "Edm.Stream": ("str", None),
+}
+ANY_IMPORT = "from typing import Any"
+
+
+@dataclass
+class FieldPlan:
+    """One attribute of a generated class."""
+
+    attr: str
+    wire: str
+    annotation: str
+    doc: str | None
+    type_qname: str
+    kind: str
+    collection: bool
+    nullable: bool
+    max_length: int | None
+    key: bool
+    computed: bool
+    immutable: bool
+    navigation: bool
+
+
+@dataclass
+class ClassPlan:
+    """One generated attrs class (a structured type or an operation's parameters)."""
+
+    qname: str
+    kind: str
+    package: str
+    module: str
+    class_name: str
+    base_qname: str | None
+    abstract: bool
+    open: bool
+    has_stream: bool
+    key: tuple[str, ...]
+    doc: str | None
+    fields: list[FieldPlan] = field(default_factory=list)
+    base_import: str = ""
+    base_name: str = "ODataObject"
+    type_imports: list[str] = field(default_factory=list)
+
+    @property
+    def dotted(self) -> str:
+        """The module path inside the package: `microsoft_graph.call`."""
+        return f"{self.package}.{self.module}"
+
+
+@dataclass
+class EnumPlan:
+    """One generated enum class."""
+
+    qname: str
+    package: str
+    module: str
+    class_name: str
+    flags: bool
+    members: list[tuple[str, str, int]]
+    doc: str | None
+
+    @property
+    def dotted(self) -> str:
+        """The module path inside the package."""
+        return f"{self.package}.{self.module}"
+
+
+@dataclass
+class OperationPlan:
+    """Facts about one action or function in scope."""
+
+    qname: str
+    kind: str
+    parameters: str
+    binding: str | None
+    binding_collection: bool
+    return_type: str | None
+    return_collection: bool
+    return_nullable: bool
+
+
+@dataclass
+class PackagePlan:
+    """Everything the templates render."""
+
+    classes: list[ClassPlan]
+    enums: list[EnumPlan]
+    operations: list[OperationPlan]
+    entity_sets: dict[str, str]
+    singletons: dict[str, str]
+    derived: dict[str, tuple[str, ...]]
+
+    def subpackages(self) -> dict[str, list[ClassPlan | EnumPlan]]:
+        """Generated classes grouped by subpackage, sorted by class name."""
+        out: dict[str, list[ClassPlan | EnumPlan]] = defaultdict(list)
+        items: list[ClassPlan | EnumPlan] = [*self.classes, *self.enums]
+        for item in items:
+            out[item.package].append(item)
+        return {k: sorted(v, key=lambda i: i.class_name) for k, v in sorted(out.items())}
+
+
+def description(model: Model, target: str) -> str | None:
+    """The `Core.Description` (or LongDescription) text of a target, if any."""
+    for a in model.annotations_of(target):
+        if a.term == CORE_DESCRIPTION and isinstance(a.value, str) and a.value.strip():
+            return " ".join(a.value.split())
+    return None
+
+
+def _flag(model: Model, target: str, term: str) -> bool:
+    return any(a.term == term and a.value is True for a in model.annotations_of(target))
+
+
+class _Namer:
+    """Class and module names, unique within each subpackage."""
+
+    def __init__(self, model: Model, scope: Scope) -> None:
+        self.where: dict[str, tuple[str, str, str]] = {}
+        by_package: dict[str, list[str]] = defaultdict(list)
+        for qname in sorted(scope.types):
+            t = model.types[qname]
+            if isinstance(t, TypeDefinition):
+                continue
+            by_package[naming.package_name(t.namespace)].append(qname)
+        for package, qnames in by_package.items():
+            modules = naming.unique([naming.module_name(model.types[q].name) for q in qnames])
+            classes = naming.unique([naming.class_name(model.types[q].name) for q in qnames])
+            for q, m, c in zip(qnames, modules, classes, strict=True):
+                self.where[q] = (package, m, c)
+
+    def add(self, qname: str, package: str, module: str, class_name: str) -> None:
+        taken_modules = {m for p, m, _ in self.where.values() if p == package}
+        taken_classes = {c for p, _, c in self.where.values() if p == package}
+        base_m, base_c, i = module, class_name, 2
+        while module in taken_modules or class_name in taken_classes:
+            module, class_name, i = f"{base_m}_{i}", f"{base_c}{i}", i + 1
+        self.where[qname] = (package, module, class_name)
+
+
+def _wrap_doc(text: str | None, indent: int) -> str | None:
+    if not text:
+        return None
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    width = 100 - indent - 3
+    return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or None
+
+
+class Planner:
+    """Builds the `PackagePlan` of a model and a scope."""
+
+    def __init__(self, model: Model, scope: Scope) -> None:
+        self.model = model
+        self.scope = scope
+        self.names = _Namer(model, scope)
+
+    def kind_of(self, qname: str) -> tuple[str, str]:
+        """(kind, effective qname): type definitions resolve to their underlying primitive."""
+        t = self.model.types.get(qname)
+        if isinstance(t, TypeDefinition):
+            return "primitive", t.underlying_type
+        if isinstance(t, EnumType):
+            return "enum", qname
+        if isinstance(t, StructuredType):
+            return t.kind, qname
+        return "primitive", qname
+
+    def in_scope(self, ref: TypeRef) -> bool:
+        """A reference the package can represent: a primitive or a type in scope."""
+        kind, qname = self.kind_of(ref.qname)
+        return kind == "primitive" or qname in self.names.where
+
+    def field_plan(
+        self, owner: str, name: str, ref: TypeRef, nullable: bool, max_length: object, nav: bool
+    ) -> FieldPlan:
+        """The plan of one property or parameter."""
+        kind, qname = self.kind_of(ref.qname)
+        target = f"{owner}/{name}"
+        return FieldPlan(
+            attr=naming.attribute_name(name),
+            wire=name,
+            annotation="",
+            doc=_wrap_doc(description(self.model, target), 4),
+            type_qname=qname,
+            kind=kind,
+            collection=ref.collection,
+            nullable=nullable,
+            max_length=max_length if isinstance(max_length, int) else None,
+            key=False,
+            computed=_flag(self.model, target, CORE_COMPUTED),
+            immutable=_flag(self.model, target, CORE_IMMUTABLE),
+            navigation=nav,
+        )
+
+    def class_plan(self, t: StructuredType) -> ClassPlan:
+        """The plan of a structured type."""
+        package, module, cname = self.names.where[t.qname]
+        key = self.model.key(t.qname) if t.kind == "entity" else ()
+        plan = ClassPlan(
+            qname=t.qname,
+            kind=t.kind,
+            package=package,
+            module=module,
+            class_name=cname,
+            base_qname=t.base if t.base in self.names.where else None,
+            abstract=t.abstract,
+            open=t.open,
+            has_stream=t.has_stream,
+            key=key,
+            doc=_wrap_doc(description(self.model, t.qname), 4),
+        )
+        for p in t.properties:
+            if not self.in_scope(p.type):
+                continue
+            fp = self.field_plan(
+                t.qname, p.name, p.type, p.nullable, p.facets.max_length, nav=False
+            )
+            fp.key = p.name in key
+            plan.fields.append(fp)
+        for n in t.navigation_properties:
+            if not self.in_scope(n.type):
+                continue
+            plan.fields.append(self.field_plan(t.qname, n.name, n.type, n.nullable, None, nav=True))
+        self._uniquify(plan)
+        return plan
+
+    def parameters_plan(self, op: Operation) -> tuple[ClassPlan, OperationPlan]:
+        """The parameters class and the facts of an action or function."""
+        binding = op.binding
+        qname = f"{op.qname}({binding})" if binding else f"{op.qname}()"
+        package = naming.package_name(op.namespace)
+        stem = naming.snake_case(op.name)
+        cstem = naming.pascal_case(op.name)
+        if binding is not None:
+            bt = self.model.types.get(binding.qname)
+            bname = bt.name if bt is not None else binding.qname.rpartition(".")[2]
+            stem = f"{naming.snake_case(bname)}_{stem}"
+            cstem = naming.pascal_case(bname) + cstem
+            if binding.collection:
+                stem, cstem = f"collection_of_{stem}", f"CollectionOf{cstem}"
+        self.names.add(qname, package, f"{stem}_parameters", f"{cstem}Parameters")
+        _, module, cname = self.names.where[qname]
+        plan = ClassPlan(
+            qname=qname,
+            kind="parameters",
+            package=package,
+            module=module,
+            class_name=cname,
+            base_qname=None,
+            abstract=False,
+            open=False,
+            has_stream=False,
+            key=(),
+            doc=_wrap_doc(
+                f"Parameters of the {op.kind} `{op.qname}`"
+                + (f" bound to `{binding}`." if binding else ".")
+                + (
+                    f" {description(self.model, op.qname)}"
+                    if description(self.model, op.qname)
+                    else ""
+                ),
+                4,
+            ),
+        )
+        params = op.parameters[1:] if op.is_bound else op.parameters
+        for p in params:
+            if self.in_scope(p.type):
+                plan.fields.append(
+                    self.field_plan(qname, p.name, p.type, p.nullable, p.facets.max_length, False)
+                )
+        self._uniquify(plan)
+        rt = op.return_type
+        _rkind, rq = self.kind_of(rt.type.qname) if rt else ("", None)
+        return plan, OperationPlan(
+            qname=op.qname,
+            kind=op.kind,
+            parameters=qname,
+            binding=binding.qname if binding else None,
+            binding_collection=bool(binding and binding.collection),
+            return_type=rq,
+            return_collection=bool(rt and rt.type.collection),
+            return_nullable=rt.nullable if rt else True,
+        )
+
+    def _uniquify(self, plan: ClassPlan) -> None:
+        names = naming.unique([f.attr for f in plan.fields])
+        for f, n in zip(plan.fields, names, strict=True):
+            f.attr = n
+
+    def enum_plan(self, t: EnumType) -> EnumPlan:
+        """The plan of an enum type."""
+        package, module, cname = self.names.where[t.qname]
+        names = naming.unique([naming.enum_member_name(m.name).upper() for m in t.members])
+        return EnumPlan(
+            qname=t.qname,
+            package=package,
+            module=module,
+            class_name=cname,
+            flags=t.is_flags,
+            members=[(n, m.name, m.value) for n, m in zip(names, t.members, strict=True)],
+            doc=_wrap_doc(description(self.model, t.qname), 4),
+        )
+
+    def build(self) -> PackagePlan:
+        """Plan every class, enum and operation of the scope."""
+        classes: list[ClassPlan] = []
+        enums: list[EnumPlan] = []
+        for qname in sorted(self.scope.types):
+            t = self.model.types[qname]
+            if isinstance(t, StructuredType):
+                classes.append(self.class_plan(t))
+            elif isinstance(t, EnumType):
+                enums.append(self.enum_plan(t))
+        operations: list[OperationPlan] = []
+        for op in self.scope.operations:
+            cp, opp = self.parameters_plan(op)
+            classes.append(cp)
+            operations.append(opp)
+        by_qname = {c.qname: c for c in classes}
+        enum_by_qname = {e.qname: e for e in enums}
+        for c in classes:
+            self._annotate(c, by_qname, enum_by_qname)
+        entity_sets: dict[str, str] = {}
+        singletons: dict[str, str] = {}
+        for cont in self.model.containers:
+            for es in cont.entity_sets:
+                if es.entity_type in self.scope.types:
+                    entity_sets[es.name] = es.entity_type
+            for sg in cont.singletons:
+                if sg.type in self.scope.types:
+                    singletons[sg.name] = sg.type
+        derived = {
+            q: tuple(d for d in self.model.all_derived(q) if d in self.scope.types)
+            for q in sorted(self.scope.types)
+            if isinstance(self.model.types[q], StructuredType)
+        }
+        return PackagePlan(
+            classes=classes,
+            enums=enums,
+            operations=operations,
+            entity_sets=dict(sorted(entity_sets.items())),
+            singletons=dict(sorted(singletons.items())),
+            derived={k: v for k, v in derived.items() if v},
+        )
+
+    def _annotate(
+        self, c: ClassPlan, classes: dict[str, ClassPlan], enums: dict[str, EnumPlan]
+    ) -> None:
+        """Annotations and imports, with aliases where two imported names would clash."""
+        imports: dict[str, str] = {}  # local name -> import line
+        used_names = {c.class_name}
+
+        def import_class(target: ClassPlan | EnumPlan) -> str:
+            name = target.class_name
+            if target.qname == c.qname:
+                return name
+            line = _relative_import(c, target, name)
+            if name in used_names and imports.get(name) != line:
+                alias = naming.pascal_case(target.package) + name
+                line = _relative_import(c, target, name, alias)
+                name = alias
+            used_names.add(name)
+            imports[name] = line
+            return name
+
+        if c.base_qname is not None:
+            base = classes[c.base_qname]
+            c.base_name = base.class_name
+            if base.class_name == c.class_name:
+                c.base_name = naming.pascal_case(base.package) + base.class_name
+            c.base_import = _relative_import(c, base, base.class_name, c.base_name, runtime=True)
+            used_names.add(c.base_name)
+        for f in c.fields:
+            if f.kind == "primitive":
+                py, imp = EDM_PYTHON.get(f.type_qname, ("Any", ANY_IMPORT))
+                if f.type_qname.startswith(("Edm.Geography", "Edm.Geometry")):
+                    py, imp = "dict[str, Any]", ANY_IMPORT
+                if imp:
+                    imports[py] = imp
+            elif f.kind == "enum":
+                py = import_class(enums[f.type_qname])
+                if enums[f.type_qname].flags:
+                    py = f"list[{py}]"
+            else:
+                py = import_class(classes[f.type_qname])
+            if f.collection:
+                py = f"list[{py}]"
+            if f.nullable or f.collection:
+                py = f"{py} | None"
+            f.annotation = f"{py} | Unset"
+        c.type_imports = sorted(set(imports.values()))
+
+
+def _relative_import(
+    owner: ClassPlan,
+    target: ClassPlan | EnumPlan,
+    name: str,
+    alias: str | None = None,
+    *,
+    runtime: bool = False,
+) -> str:
+    where = (
+        f".{target.module}"
+        if target.package == owner.package
+        else (f"..{target.package}.{target.module}")
+    )
+    suffix = f" as {alias}" if alias and alias != name else ""
+    return f"from {where} import {name}{suffix}"
+
+
+def plan_package(model: Model, scope: Scope) -> PackagePlan:
+    """Plan the generated package of `scope`."""
+    return Planner(model, scope).build()
