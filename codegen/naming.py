@@ -53,7 +53,9 @@ def pascal_case(name: str) -> str:
 
 
 def _fix_leading_digit(name: str, prefix: str) -> str:
-    return f"{prefix}{name}" if name[:1].isdigit() else name
+    # A name of underscores only ("_" from CSDL "_" or "__") gets the prefix too: attrs derives
+    # the `__init__` argument by stripping leading underscores, which would leave nothing.
+    return f"{prefix}{name}" if name[:1].isdigit() or not name.strip("_") else name
 
 
 def attribute_name(csdl_name: str) -> str:
