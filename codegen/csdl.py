@@ -4,12 +4,19 @@ Names are qualified while reading: a document's aliases (from `Schema/@Alias` an
 `edmx:Include/@Alias`) are known before its first type is read, so every type reference leaves
 this module as a namespace-qualified name. Problems become `Diagnostic`s, not exceptions, unless
 the document cannot be read at all.
+
+The reader walks about 50,000 elements of the Graph snapshot, so its inner loops avoid per-element
+costs that add up: tags are compared against precomputed constants instead of `etree.QName`,
+repeated names and type references are qualified once and cached, and annotations and facets are
+only looked for where the element has children or attributes that could hold them.
 """
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -51,10 +58,45 @@ from codegen.xmlsafe import DEFAULT_MAX_BYTES, LoadedXml, MetadataError, load_by
 EDMX = "{http://docs.oasis-open.org/odata/ns/edmx}"
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
 
+_EDMX_EDMX = f"{EDMX}Edmx"
+_EDMX_REFERENCE = f"{EDMX}Reference"
+_EDMX_INCLUDE = f"{EDMX}Include"
+_EDMX_DATA_SERVICES = f"{EDMX}DataServices"
+_SCHEMA = f"{EDM}Schema"
+_ENTITY_TYPE = f"{EDM}EntityType"
+_COMPLEX_TYPE = f"{EDM}ComplexType"
+_ENUM_TYPE = f"{EDM}EnumType"
+_TYPE_DEFINITION = f"{EDM}TypeDefinition"
+_ACTION = f"{EDM}Action"
+_FUNCTION = f"{EDM}Function"
+_TERM = f"{EDM}Term"
+_ENTITY_CONTAINER = f"{EDM}EntityContainer"
+_ANNOTATIONS = f"{EDM}Annotations"
+_ANNOTATION = f"{EDM}Annotation"
+_PROPERTY = f"{EDM}Property"
+_NAVIGATION_PROPERTY = f"{EDM}NavigationProperty"
+_KEY = f"{EDM}Key"
+_PROPERTY_REF = f"{EDM}PropertyRef"
+_MEMBER = f"{EDM}Member"
+_PARAMETER = f"{EDM}Parameter"
+_RETURN_TYPE = f"{EDM}ReturnType"
+_ENTITY_SET = f"{EDM}EntitySet"
+_SINGLETON = f"{EDM}Singleton"
+_ACTION_IMPORT = f"{EDM}ActionImport"
+_FUNCTION_IMPORT = f"{EDM}FunctionImport"
+_NAVIGATION_PROPERTY_BINDING = f"{EDM}NavigationPropertyBinding"
+_PROPERTY_VALUE = f"{EDM}PropertyValue"
+
 _SIMPLE_IDENTIFIER = re.compile(r"^[^\W\d][\w]{0,127}$", re.UNICODE)
 _COLLECTION = re.compile(r"^Collection\((.+)\)$")
+_BOOLEANS = {"true": True, "false": False}
+_NAME_TYPE = ["Name", "Type"]
+_NAME_TYPE_NULLABLE = ["Name", "Type", "Nullable"]
+_FACET_ATTRIBUTES = frozenset({"MaxLength", "Precision", "Scale", "SRID", "Unicode"})
+_INTEGER_TYPES = frozenset({"Edm.Byte", "Edm.SByte", "Edm.Int16", "Edm.Int32", "Edm.Int64"})
 
-# Constant expressions that may stand as attributes of an annotation or a property value.
+# Constant expressions that may stand as attributes of an annotation or a property value, in
+# the order that decides which one wins when a (broken) element carries several.
 _CONSTANT_ATTRIBUTES = (
     "String",
     "Bool",
@@ -74,6 +116,28 @@ _CONSTANT_ATTRIBUTES = (
     "Binary",
     "UrlRef",
 )
+_CONSTANT_RANK = {name: i for i, name in enumerate(_CONSTANT_ATTRIBUTES)}
+
+
+def _local(tag: object) -> str:
+    """The local part of a Clark-notation tag: `{ns}Property` → `Property`."""
+    return str(tag).rpartition("}")[2]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many acyclic records.
+
+    Reading allocates hundreds of thousands of small immutable objects and no reference cycles;
+    every automatic collection in between would scan them all again for nothing.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Aliases:
@@ -81,26 +145,46 @@ class Aliases:
 
     def __init__(self, table: dict[str, str]) -> None:
         self._table = table
+        self._qualified: dict[str, str] = {}
+        self._refs: dict[str, TypeRef] = {}
 
     def qualify(self, name: str) -> str:
         """Replace a leading alias by its namespace: `graph.call` → `microsoft.graph.call`."""
-        ns, dot, local = name.rpartition(".")
-        if dot and ns in self._table:
-            return f"{self._table[ns]}.{local}"
-        return name
+        found = self._qualified.get(name)
+        if found is None:
+            ns, dot, local = name.rpartition(".")
+            found = f"{self._table[ns]}.{local}" if dot and ns in self._table else name
+            self._qualified[name] = found
+        return found
+
+    def cached_ref(self, text: str | None) -> TypeRef | None:
+        """The `TypeRef` of `text` when it was parsed before, else None."""
+        return self._refs.get(text) if text is not None else None
 
     def type_ref(self, text: str) -> TypeRef:
         """Parse a `Type` attribute: `ns.T` or `Collection(ns.T)`, aliases resolved."""
-        m = _COLLECTION.match(text)
-        if m:
-            return TypeRef(self.qualify(m.group(1).strip()), collection=True)
-        return TypeRef(self.qualify(text.strip()))
+        # TypeRef is immutable, so the few hundred distinct references are built once each.
+        found = self._refs.get(text)
+        if found is None:
+            m = _COLLECTION.match(text)
+            if m:
+                found = TypeRef(self.qualify(m.group(1).strip()), collection=True)
+            else:
+                found = TypeRef(self.qualify(text.strip()))
+            self._refs[text] = found
+        return found
 
 
 def alias_table(root: etree._Element) -> Aliases:
     """Collect the aliases that a document declares for its own and its included namespaces."""
     table: dict[str, str] = {}
-    for el in root.iter(f"{EDM}Schema", f"{EDMX}Include"):
+    # Schemas and includes sit at fixed depths; a full-tree `iter` would visit every element.
+    found: list[etree._Element] = []
+    for ref in root.iterchildren(_EDMX_REFERENCE):
+        found.extend(ref.iterchildren(_EDMX_INCLUDE))
+    for ds in root.iterchildren(_EDMX_DATA_SERVICES):
+        found.extend(ds.iterchildren(_SCHEMA))
+    for el in found:
         alias = el.get("Alias")
         ns = el.get("Namespace")
         if alias and ns:
@@ -117,6 +201,8 @@ class _Reader:
         self.overlay = overlay
         self.aliases = alias_table(loaded.root)
         self.diagnostics: list[Diagnostic] = []
+        # Graph reuses a few thousand member names across 50,000 elements; check each once.
+        self._valid_names: set[str] = set()
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -134,31 +220,33 @@ class _Reader:
         line = el.sourceline if el is not None else None
         self.diagnostics.append(Diagnostic(severity, code, message, self.file, line, element))
 
-    def name(self, el: etree._Element, owner: str) -> str:
+    def name(self, el: etree._Element, owner: str, sep: str = "/") -> str:
+        """The element's `Name`; `owner` and `sep` say how diagnostics name the element."""
         name = el.get("Name")
-        local = etree.QName(el).localname
         if name is None:
-            self.diag("error", "missing-attribute", f"{local} has no Name", el, owner)
+            self.diag("error", "missing-attribute", f"{_local(el.tag)} has no Name", el, owner)
             return ""
-        if not _SIMPLE_IDENTIFIER.match(name):
-            where = f"{owner}.{name}" if owner else name
-            self.diag(
-                "error",
-                "invalid-identifier",
-                f"{local} name {name!r} is not a valid OData identifier",
-                el,
-                where,
-            )
+        if name not in self._valid_names:
+            if _SIMPLE_IDENTIFIER.match(name):
+                self._valid_names.add(name)
+            else:
+                where = f"{owner}{sep}{name}" if owner else name
+                self.diag(
+                    "error",
+                    "invalid-identifier",
+                    f"{_local(el.tag)} name {name!r} is not a valid OData identifier",
+                    el,
+                    where,
+                )
         return name
 
     def boolean(self, el: etree._Element, attr: str, default: bool, element: str) -> bool:
         raw = el.get(attr)
         if raw is None:
             return default
-        if raw == "true":
-            return True
-        if raw == "false":
-            return False
+        value = _BOOLEANS.get(raw)
+        if value is not None:
+            return value
         self.diag(
             "error",
             "bad-boolean",
@@ -176,15 +264,9 @@ class _Reader:
         return self.aliases.type_ref(raw)
 
     def facets(self, el: etree._Element, element: str) -> Facets:
-        attrib = el.attrib
-        if not (
-            "MaxLength" in attrib
-            or "Precision" in attrib
-            or "Scale" in attrib
-            or "SRID" in attrib
-            or "Unicode" in attrib
-        ):
+        if _FACET_ATTRIBUTES.isdisjoint(el.keys()):
             return NO_FACETS
+        attrib = el.attrib
         max_length: int | Literal["max"] | None = None
         raw = attrib.get("MaxLength")
         if raw is not None:
@@ -227,32 +309,54 @@ class _Reader:
     # -- annotations ---------------------------------------------------------------------------
 
     def annotations(self, el: etree._Element) -> tuple[Annotation, ...]:
-        found = [self.annotation(child) for child in el.iterchildren(f"{EDM}Annotation")]
-        return tuple(found)
+        # Most elements have no children at all; asking lxml for none is the cheap path.
+        if not len(el):
+            return ()
+        annotation = self.annotation
+        return tuple([annotation(c) for c in el if c.tag == _ANNOTATION])
 
     def annotation(self, el: etree._Element) -> Annotation:
+        items = el.items()
+        # Nine in ten Graph annotations are exactly `Term` plus one constant attribute.
+        if len(items) == 2 and not len(el):
+            (first, term), (kind, raw) = items
+            if first == "Term" and kind in _CONSTANT_RANK:
+                return Annotation(
+                    self.aliases.qualify(term),
+                    _constant(kind, raw),
+                    None,
+                    Source(self.file, el.sourceline or 0, self.overlay),
+                )
         term = self.aliases.qualify(el.get("Term", ""))
-        return Annotation(term, self.expression(el), el.get("Qualifier"), self.src(el))
+        return Annotation(term, self.expression(el, True), el.get("Qualifier"), self.src(el))
 
-    def expression(self, el: etree._Element) -> AnnotationValue:
-        """The value of an annotation or property value: an attribute constant or a child."""
-        attrib = el.attrib
-        for attr in _CONSTANT_ATTRIBUTES:
-            raw = attrib.get(attr)
-            if raw is not None:
-                return _constant(attr, raw)
-        for child in el:
-            if not isinstance(child.tag, str) or child.tag == f"{EDM}Annotation":
-                continue
-            return self.expression_element(child)
-        # An annotation without a value means "true" for Boolean terms (CSDL 14.3).
-        return True if etree.QName(el).localname == "Annotation" else None
+    def expression(self, el: etree._Element, empty: AnnotationValue = None) -> AnnotationValue:
+        """The value of an annotation or property value: an attribute constant or a child.
+
+        `empty` is the value of an element without one: an annotation without a value means
+        "true" for Boolean terms (CSDL 14.3), a property value without one is null.
+        """
+        best: str | None = None
+        best_raw = ""
+        for attr, raw in el.items():
+            rank = _CONSTANT_RANK.get(attr)
+            if rank is not None and (best is None or rank < _CONSTANT_RANK[best]):
+                best, best_raw = attr, raw
+        if best is not None:
+            return _constant(best, best_raw)
+        if len(el):
+            for child in el:
+                tag = child.tag
+                if not isinstance(tag, str) or tag == _ANNOTATION:
+                    continue
+                return self.expression_element(child)
+        return empty
 
     def expression_element(self, el: etree._Element) -> AnnotationValue:
-        local = etree.QName(el).localname
+        local = _local(el.tag)
         if local == "Record":
             props: list[tuple[str, AnnotationValue]] = []
-            for pv in el.iterchildren(f"{EDM}PropertyValue"):
+            for pv in el.iterchildren(_PROPERTY_VALUE):
                 props.append((pv.get("Property", ""), self.expression(pv)))
             rtype = el.get("Type")
             return Record(self.aliases.qualify(rtype) if rtype else None, tuple(props))
@@ -266,7 +370,7 @@ class _Reader:
 
     def read(self) -> Document:
         version = self.root.get("Version", "")
-        if self.root.tag != f"{EDMX}Edmx":
+        if self.root.tag != _EDMX_EDMX:
             raise MetadataError(
                 self.file,
                 f"root element is {etree.QName(self.root).localname!r}, not edmx:Edmx",
@@ -281,14 +385,14 @@ class _Reader:
                 ref.get("Uri", ""),
                 tuple(
                     Include(inc.get("Namespace", ""), inc.get("Alias"))
-                    for inc in ref.iterchildren(f"{EDMX}Include")
+                    for inc in ref.iterchildren(_EDMX_INCLUDE)
                 ),
             )
-            for ref in self.root.iterchildren(f"{EDMX}Reference")
+            for ref in self.root.iterchildren(_EDMX_REFERENCE)
         )
         schemas: list[Schema] = []
-        for ds in self.root.iterchildren(f"{EDMX}DataServices"):
-            for el in ds.iterchildren(f"{EDM}Schema"):
+        for ds in self.root.iterchildren(_EDMX_DATA_SERVICES):
+            for el in ds.iterchildren(_SCHEMA):
                 schemas.append(self.schema(el))
         if not schemas:
             self.diag("warning", "no-schema", "document declares no Schema", self.root, None)
@@ -311,16 +415,16 @@ class _Reader:
         containers: list[EntityContainer] = []
         blocks: list[AnnotationsBlock] = []
         readers: dict[str, Callable[[etree._Element], None]] = {
-            f"{EDM}EntityType": lambda c: types.append(self.structured(c, ns, "entity")),
-            f"{EDM}ComplexType": lambda c: types.append(self.structured(c, ns, "complex")),
-            f"{EDM}EnumType": lambda c: types.append(self.enum(c, ns)),
-            f"{EDM}TypeDefinition": lambda c: types.append(self.type_definition(c, ns)),
-            f"{EDM}Action": lambda c: operations.append(self.operation(c, ns, "action")),
-            f"{EDM}Function": lambda c: operations.append(self.operation(c, ns, "function")),
-            f"{EDM}Term": lambda c: terms.append(self.term(c, ns)),
-            f"{EDM}EntityContainer": lambda c: containers.append(self.container(c, ns)),
-            f"{EDM}Annotations": lambda c: blocks.append(self.annotations_block(c)),
-            f"{EDM}Annotation": lambda c: None,
+            _ENTITY_TYPE: lambda c: types.append(self.structured(c, ns, "entity")),
+            _COMPLEX_TYPE: lambda c: types.append(self.structured(c, ns, "complex")),
+            _ENUM_TYPE: lambda c: types.append(self.enum(c, ns)),
+            _TYPE_DEFINITION: lambda c: types.append(self.type_definition(c, ns)),
+            _ACTION: lambda c: operations.append(self.operation(c, ns, "action")),
+            _FUNCTION: lambda c: operations.append(self.operation(c, ns, "function")),
+            _TERM: lambda c: terms.append(self.term(c, ns)),
+            _ENTITY_CONTAINER: lambda c: containers.append(self.container(c, ns)),
+            _ANNOTATIONS: lambda c: blocks.append(self.annotations_block(c)),
+            _ANNOTATION: lambda c: None,
         }
         for child in el:
             tag = child.tag
@@ -331,7 +435,7 @@ class _Reader:
                 self.diag(
                     "info",
                     "unknown-element",
-                    f"ignored element {etree.QName(child).localname!r} in Schema {ns}",
+                    f"ignored element {_local(tag)!r} in Schema {ns}",
                     child,
                     ns,
                 )
@@ -393,27 +497,32 @@ class _Reader:
     def structured(
         self, el: etree._Element, ns: str, kind: Literal["entity", "complex"]
     ) -> StructuredType:
-        name = self.name(el, ns)
+        name = self.name(el, ns, ".")
         qname = f"{ns}.{name}"
         base = el.get("BaseType")
         properties: list[Property] = []
         navigation: list[NavigationProperty] = []
+        annotations: list[Annotation] = []
         key: tuple[str, ...] = ()
         member_names: set[str] = set()
         for child in el:
             tag = child.tag
-            if tag == f"{EDM}Property":
+            if tag == _PROPERTY:
                 prop = self.property(child, qname)
                 properties.append(prop)
-                self.unique_member(member_names, prop.name, child, qname)
-            elif tag == f"{EDM}NavigationProperty":
+                if prop.name in member_names:
+                    self.unique_member(member_names, prop.name, child, qname)
+                member_names.add(prop.name)
+            elif tag == _NAVIGATION_PROPERTY:
                 nav = self.navigation_property(child, qname)
                 navigation.append(nav)
                 self.unique_member(member_names, nav.name, child, qname)
-            elif tag == f"{EDM}Key":
+            elif tag == _ANNOTATION:
+                annotations.append(self.annotation(child))
+            elif tag == _KEY:
                 key = tuple(
                     ref.get("Alias") or ref.get("Name") or ""
-                    for ref in child.iterchildren(f"{EDM}PropertyRef")
+                    for ref in child.iterchildren(_PROPERTY_REF)
                 )
                 if kind == "complex":
                     self.diag(
@@ -430,7 +539,7 @@ class _Reader:
             key=key,
             properties=tuple(properties),
             navigation_properties=tuple(navigation),
-            annotations=self.annotations(el),
+            annotations=tuple(annotations),
             source=self.src(el),
         )
 
@@ -446,37 +555,63 @@ class _Reader:
         seen.add(name)
 
     def property(self, el: etree._Element, owner: str) -> Property:
+        keys = el.keys()
+        # Nineteen in twenty Graph properties are `Name`, `Type` and maybe `Nullable`, with no
+        # children: no facets, default or annotations to look for. Anything unusual, or a name
+        # or type not seen before, takes the general path below, which also reports problems.
+        if not len(el):
+            nullable = (
+                True
+                if keys == _NAME_TYPE
+                else _BOOLEANS.get(el.get("Nullable", ""))
+                if keys == _NAME_TYPE_NULLABLE
+                else None
+            )
+            if nullable is not None:
+                get = el.get
+                name = get("Name")
+                ref = self.aliases.cached_ref(get("Type"))
+                if name in self._valid_names and ref is not None:
+                    return Property(
+                        name,
+                        ref,
+                        nullable,
+                        NO_FACETS,
+                        None,
+                        (),
+                        Source(self.file, el.sourceline or 0, self.overlay),
+                    )
         name = self.name(el, owner)
         element = f"{owner}/{name}"
         return Property(
-            name=name,
-            type=self.type_ref(el, element),
-            nullable=self.boolean(el, "Nullable", True, element),
-            facets=self.facets(el, element),
-            default_value=el.get("DefaultValue"),
-            annotations=self.annotations(el),
-            source=self.src(el),
+            name,
+            self.type_ref(el, element),
+            self.boolean(el, "Nullable", True, element),
+            self.facets(el, element),
+            el.get("DefaultValue"),
+            self.annotations(el),
+            self.src(el),
         )
 
     def navigation_property(self, el: etree._Element, owner: str) -> NavigationProperty:
-        name = self.name(el, owner)
+        name = self.name(el, owner, "/")
         element = f"{owner}/{name}"
         return NavigationProperty(
-            name=name,
-            type=self.type_ref(el, element),
-            nullable=self.boolean(el, "Nullable", True, element),
-            partner=el.get("Partner"),
-            contains_target=self.boolean(el, "ContainsTarget", False, element),
-            annotations=self.annotations(el),
-            source=self.src(el),
+            name,
+            self.type_ref(el, element),
+            self.boolean(el, "Nullable", True, element),
+            el.get("Partner"),
+            self.boolean(el, "ContainsTarget", False, element),
+            self.annotations(el),
+            self.src(el),
         )
 
     def enum(self, el: etree._Element, ns: str) -> EnumType:
-        name = self.name(el, ns)
+        name = self.name(el, ns, ".")
         qname = f"{ns}.{name}"
         is_flags = self.boolean(el, "IsFlags", False, qname)
         underlying = self.aliases.qualify(el.get("UnderlyingType", "Edm.Int32"))
-        if underlying not in ("Edm.Byte", "Edm.SByte", "Edm.Int16", "Edm.Int32", "Edm.Int64"):
+        if underlying not in _INTEGER_TYPES:
             self.diag(
                 "error",
                 "bad-underlying-type",
@@ -485,13 +620,35 @@ class _Reader:
                 qname,
             )
         members: list[EnumMember] = []
+        annotations: list[Annotation] = []
         seen: set[str] = set()
         next_value = 0
-        for child in el.iterchildren(f"{EDM}Member"):
+        for child in el:
+            tag = child.tag
+            if tag == _ANNOTATION:
+                annotations.append(self.annotation(child))
+                continue
+            if tag != _MEMBER:
+                continue
             mname = self.name(child, qname)
-            element = f"{qname}/{mname}"
-            self.unique_member(seen, mname, child, qname)
+            if mname in seen:
+                self.unique_member(seen, mname, child, qname)
+            seen.add(mname)
             raw = child.get("Value")
+            if raw is not None and raw.isascii() and raw.isdigit():
+                # The common case needs neither the error path nor the element's path.
+                value = int(raw)
+                next_value = value + 1
+                members.append(
+                    EnumMember(
+                        mname,
+                        value,
+                        self.annotations(child),
+                        Source(self.file, child.sourceline or 0, self.overlay),
+                    )
+                )
+                continue
+            element = f"{qname}/{mname}"
             if raw is None:
                 if is_flags:
                     self.diag(
@@ -513,12 +670,12 @@ class _Reader:
             members=tuple(members),
             underlying_type=underlying,
             is_flags=is_flags,
-            annotations=self.annotations(el),
+            annotations=tuple(annotations),
             source=self.src(el),
         )
 
     def type_definition(self, el: etree._Element, ns: str) -> TypeDefinition:
-        name = self.name(el, ns)
+        name = self.name(el, ns, ".")
         qname = f"{ns}.{name}"
         underlying = el.get("UnderlyingType")
         if underlying is None:
@@ -537,31 +694,35 @@ class _Reader:
     def operation(
         self, el: etree._Element, ns: str, kind: Literal["action", "function"]
     ) -> Operation:
-        name = self.name(el, ns)
+        name = self.name(el, ns, ".")
         qname = f"{ns}.{name}"
         params: list[Parameter] = []
+        annotations: list[Annotation] = []
         return_type: ReturnType | None = None
         for child in el:
-            if child.tag == f"{EDM}Parameter":
+            tag = child.tag
+            if tag == _PARAMETER:
                 pname = self.name(child, qname)
                 element = f"{qname}/{pname}"
                 params.append(
                     Parameter(
-                        name=pname,
-                        type=self.type_ref(child, element),
-                        nullable=self.boolean(child, "Nullable", True, element),
-                        facets=self.facets(child, element),
-                        annotations=self.annotations(child),
-                        source=self.src(child),
+                        pname,
+                        self.type_ref(child, element),
+                        self.boolean(child, "Nullable", True, element),
+                        self.facets(child, element),
+                        self.annotations(child),
+                        self.src(child),
                     )
                 )
-            elif child.tag == f"{EDM}ReturnType":
+            elif tag == _RETURN_TYPE:
                 element = f"{qname}/$ReturnType"
                 return_type = ReturnType(
-                    type=self.type_ref(child, element),
-                    nullable=self.boolean(child, "Nullable", True, element),
-                    facets=self.facets(child, element),
+                    self.type_ref(child, element),
+                    self.boolean(child, "Nullable", True, element),
+                    self.facets(child, element),
                 )
+            elif tag == _ANNOTATION:
+                annotations.append(self.annotation(child))
         is_bound = self.boolean(el, "IsBound", False, qname)
         if is_bound and not params:
             self.diag(
@@ -584,12 +745,12 @@ class _Reader:
             entity_set_path=el.get("EntitySetPath"),
             parameters=tuple(params),
             return_type=return_type,
-            annotations=self.annotations(el),
+            annotations=tuple(annotations),
             source=self.src(el),
         )
 
     def term(self, el: etree._Element, ns: str) -> Term:
-        name = self.name(el, ns)
+        name = self.name(el, ns, ".")
         qname = f"{ns}.{name}"
         base = el.get("BaseTerm")
         return Term(
@@ -607,47 +768,49 @@ class _Reader:
     def bindings(self, el: etree._Element) -> tuple[NavigationPropertyBinding, ...]:
         return tuple(
             NavigationPropertyBinding(b.get("Path", ""), b.get("Target", ""))
-            for b in el.iterchildren(f"{EDM}NavigationPropertyBinding")
+            for b in el.iterchildren(_NAVIGATION_PROPERTY_BINDING)
         )
 
     def container(self, el: etree._Element, ns: str) -> EntityContainer:
-        name = self.name(el, ns)
+        name = self.name(el, ns, ".")
+        qname = f"{ns}.{name}"
         sets: list[EntitySet] = []
         singletons: list[Singleton] = []
         imports: list[OperationImport] = []
         for child in el:
             tag = child.tag
-            if tag == f"{EDM}EntitySet":
+            if tag == _ENTITY_SET:
                 sets.append(
                     EntitySet(
-                        name=self.name(child, name),
+                        name=self.name(child, qname),
                         entity_type=self.aliases.qualify(child.get("EntityType", "")),
                         bindings=self.bindings(child),
                         annotations=self.annotations(child),
                         source=self.src(child),
                     )
                 )
-            elif tag == f"{EDM}Singleton":
+            elif tag == _SINGLETON:
                 singletons.append(
                     Singleton(
-                        name=self.name(child, name),
+                        name=self.name(child, qname),
                         type=self.aliases.qualify(child.get("Type", "")),
                         bindings=self.bindings(child),
                         annotations=self.annotations(child),
                         source=self.src(child),
                     )
                 )
-            elif tag == f"{EDM}ActionImport" or tag == f"{EDM}FunctionImport":
-                is_action = tag == f"{EDM}ActionImport"
+            elif tag == _ACTION_IMPORT or tag == _FUNCTION_IMPORT:
+                is_action = tag == _ACTION_IMPORT
                 op = child.get("Action" if is_action else "Function", "")
+                iname = self.name(child, qname)
                 imports.append(
                     OperationImport(
                         kind="action" if is_action else "function",
-                        name=self.name(child, name),
+                        name=iname,
                         operation=self.aliases.qualify(op),
                         entity_set=child.get("EntitySet"),
                         include_in_service_document=self.boolean(
-                            child, "IncludeInServiceDocument", False, name
+                            child, "IncludeInServiceDocument", False, f"{qname}/{iname}"
                         ),
                         source=self.src(child),
                     )
@@ -704,7 +867,8 @@ def _constant(kind: str, raw: str) -> AnnotationValue:
 def read_loaded(loaded: LoadedXml, *, overlay: bool = False) -> Document:
     """Read an already-parsed document; `overlay` marks every element as coming from it."""
     reader = _Reader(loaded, loaded.file if overlay else None)
-    doc = reader.read()
+    with gc_paused():
+        doc = reader.read()
     return Document(
         file=doc.file,
         sha256=loaded.sha256,

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
+from codegen.csdl import gc_paused
 from codegen.model import (
     Annotation,
     Diagnostic,
@@ -284,6 +285,7 @@ def check_references(
 ) -> list[Diagnostic]:
     """An `unresolved-type` error for every reference to a type that no document declares."""
     c = _RefChecker(types, external)
+    declared = types.keys() | EDM_PRIMITIVES
     for s in schemas:
         for t in s.types:
             if isinstance(t, StructuredType):
@@ -303,15 +305,19 @@ def check_references(
                                 t.qname,
                             )
                         )
+                # Element paths are only built for the rare unresolved reference.
                 for p in t.properties:
-                    c.ref(p.type, p.source, f"{t.qname}/{p.name}", "type")
+                    if p.type.qname not in declared:
+                        c.ref(p.type, p.source, f"{t.qname}/{p.name}", "type")
                 for n in t.navigation_properties:
-                    c.ref(n.type, n.source, f"{t.qname}/{n.name}", "target type")
+                    if n.type.qname not in declared:
+                        c.ref(n.type, n.source, f"{t.qname}/{n.name}", "target type")
             elif isinstance(t, TypeDefinition):
                 c.check(t.underlying_type, t.source, t.qname, "underlying type")
         for op in s.operations:
             for prm in op.parameters:
-                c.ref(prm.type, prm.source, f"{op.qname}/{prm.name}", "parameter type")
+                if prm.type.qname not in declared:
+                    c.ref(prm.type, prm.source, f"{op.qname}/{prm.name}", "parameter type")
             if op.return_type is not None:
                 c.ref(op.return_type.type, op.source, op.qname, "return type")
         for term in s.terms:
@@ -360,6 +366,13 @@ def build_model(
     inputs: Sequence[InputDocument] = (),
 ) -> Model:
     """Merge, index and check: the one resolved `Model` the generator and validator use."""
+    with gc_paused():
+        return _build_model(base, overlays, inputs)
+
+
+def _build_model(
+    base: Document, overlays: Sequence[Document], inputs: Sequence[InputDocument]
+) -> Model:
     schemas, report = merge_overlays(base, overlays)
     types = index_types(schemas)
     operations: dict[str, list[Operation]] = defaultdict(list)
