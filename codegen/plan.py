@@ -410,6 +410,8 @@ class Planner:
                 c.base_name = naming.pascal_case(base.package) + base.class_name
             c.base_import = _relative_import(c, base, base.class_name, c.base_name, runtime=True)
             used_names.add(c.base_name)
+            # A field typed by the base class reuses the runtime import and its name.
+            imports[c.base_name] = c.base_import
         for f in c.fields:
             if f.kind == "primitive":
                 py, imp = EDM_PYTHON.get(f.type_qname, ("Any", ANY_IMPORT))
@@ -428,7 +430,7 @@ class Planner:
             if f.nullable or f.collection:
                 py = f"{py} | None"
             f.annotation = f"{py} | Unset"
-        c.type_imports = sorted(set(imports.values()))
+        c.type_imports = sorted(set(imports.values()) - {c.base_import})
 
 
 def _relative_import(

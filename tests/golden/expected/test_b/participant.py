@@ -6,15 +6,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import attrs
 
 from .._odata import UNSET, Unset
 from ..test_a.participant import Participant as TestAParticipant
-
-if TYPE_CHECKING:
-    from ..test_a.participant import Participant as TestAParticipant
 
 
 @attrs.define(kw_only=True)
