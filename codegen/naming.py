@@ -26,6 +26,22 @@ RESERVED_ATTRIBUTES = frozenset(
         "cls",
     }
 )
+# Names a generated module imports beside its classes (`Unset` and `ODataObject` in a class
+# module, `OpenEnum` in an enum module, `Any` in a namespace `__init__`, `Decimal`/`UUID` in
+# annotations): a class of the same name would shadow them.
+RESERVED_CLASSES = frozenset(
+    {
+        "Any",
+        "ClassVar",
+        "Decimal",
+        "ODataObject",
+        "OpenEnum",
+        "TYPE_CHECKING",
+        "UNSET",
+        "UUID",
+        "Unset",
+    }
+)
 RESERVED_MODULES = frozenset({*keyword.kwlist, *keyword.softkwlist, "types", "typing", "enum"})
 
 # A run of capitals followed by a capitalised word ("HTTPServer" → "HTTP", "Server") or a
@@ -67,7 +83,7 @@ def attribute_name(csdl_name: str) -> str:
 def class_name(csdl_name: str) -> str:
     """A type's Python class name."""
     name = _fix_leading_digit(pascal_case(csdl_name), "T")
-    return f"{name}_" if keyword.iskeyword(name) else name
+    return f"{name}_" if keyword.iskeyword(name) or name in RESERVED_CLASSES else name
 
 
 def module_name(csdl_name: str) -> str:

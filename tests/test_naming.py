@@ -98,6 +98,13 @@ CLASSES = [
     ("None", "None_"),
     ("True", "True_"),
     ("a-b", "AB"),
+    # Names generated modules import would be shadowed by a class of the same name.
+    ("unset", "Unset_"),
+    ("any", "Any_"),
+    ("decimal", "Decimal_"),
+    ("uUID", "UUID_"),
+    ("openEnum", "OpenEnum_"),
+    ("oDataObject", "ODataObject_"),
 ]
 
 
