@@ -122,9 +122,11 @@ def merge_overlays(
     """Merge overlay types into the base, type by type: same name replaces, a new one is added."""
     schemas: dict[str, Schema] = {s.namespace: s for s in base.schemas}
     order = [s.namespace for s in base.schemas]
-    added: list[str] = []
-    replaced: list[str] = []
-    diffs: list[MemberDiff] = []
+    added: set[str] = set()
+    replaced: set[str] = set()
+    # The base's own version of each replaced type: the report compares against the base, so
+    # a type that two overlays replace shows everything they changed together.
+    originals: dict[str, SchemaType] = {}
     for overlay in overlays:
         for oschema in overlay.schemas:
             target = schemas.get(oschema.namespace)
@@ -141,11 +143,12 @@ def merge_overlays(
                 if i is None:
                     index[t.name] = len(types)
                     types.append(t)
-                    added.append(t.qname)
+                    added.add(t.qname)
                 else:
-                    diffs.append(member_diff(types[i], t))
+                    if t.qname not in added:
+                        originals.setdefault(t.qname, types[i])
+                        replaced.add(t.qname)
                     types[i] = t
-                    replaced.append(t.qname)
             schemas[oschema.namespace] = replace(
                 target,
                 types=tuple(types),
@@ -153,13 +156,14 @@ def merge_overlays(
                 terms=target.terms + oschema.terms,
                 annotation_blocks=target.annotation_blocks + oschema.annotation_blocks,
             )
-    # A type replaced twice (by two overlays) is reported once, with the last diff.
+    merged = tuple(schemas[ns] for ns in order)
+    final = index_types(merged)
     report = OverlayReport(
-        added=tuple(sorted(set(added))),
-        replaced=tuple(sorted(set(replaced) - set(added))),
-        members=tuple(sorted({d.qname: d for d in diffs}.values(), key=lambda d: d.qname)),
+        added=tuple(sorted(added)),
+        replaced=tuple(sorted(replaced)),
+        members=tuple(member_diff(originals[q], final[q]) for q in sorted(originals)),
     )
-    return tuple(schemas[ns] for ns in order), report
+    return merged, report
 
 
 def index_types(schemas: Iterable[Schema]) -> dict[str, SchemaType]:
