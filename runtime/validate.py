@@ -260,8 +260,16 @@ class _Walker:
 
     # -- slots: a property value, a collection, or the body itself --------------------------
 
-    def slot(self, value: Any, p: PropertyFacts, path: str, depth: int, owner: str | None) -> None:
-        what = f"{owner}.{p.name} (declared {_ref(p)})" if owner else f"the body ({_ref(p)})"
+    def slot(
+        self,
+        value: Any,
+        p: PropertyFacts,
+        path: str,
+        depth: int,
+        owner: str | None,
+        why: str = "declared",
+    ) -> None:
+        what = f"{owner}.{p.name} ({why} {_ref(p)})" if owner else f"the body ({_ref(p)})"
         if value is None:
             if not p.nullable:
                 self.add("error", "property.null", path, f'{what} is Nullable="false", got null')
@@ -347,7 +355,8 @@ class _Walker:
                 continue
             decided = self.dynamic.get(item_path)
             if decided is not None and facts.open:
-                self.slot(item, self.index.slot(decided.type, key), item_path, depth + 1, actual)
+                prop = self.index.slot(decided.type, key)
+                self.slot(item, prop, item_path, depth + 1, actual, f"{decided.reason}:")
                 continue
             self.undeclared(key, item, actual, item_path, depth)
         if not self.partial:

@@ -1,0 +1,366 @@
+"""Decide the declared type of a body: from a request's method and URL, a response's request, or
+a notification's `resourceUrl`.
+
+URLs are walked segment by segment over the generated facts: a root (an entity-container
+singleton, or one of the few paths the facts lack, see `KNOWN_ROOTS`), then navigation
+properties, keys, type casts and bound operations (`…/calls/{id}/answer`,
+`…/participants/muteAll`, `…/participants/{id}/mute`). Segment names match case-insensitively,
+as Graph's do (its notifications say `contentsharingsessions`).
+
+Finding codes:
+
+- `request.deprecated-path` — the request uses a deprecated root such as `/app` (warning).
+- `request.unknown-route` — no route of the metadata matches the URL (error): the body can't be
+  typed, so it is not validated.
+- `request.bad-method` — the route exists but not for this method (error).
+- `response.no-request` — a response with a body but no request to type it from (warning).
+- `response.unexpected-body` — a success response with a body where the operation returns
+  nothing (warning).
+- `response.untyped` — a non-success status, whose error body the metadata does not type (info).
+- `notification.unknown-resource` — a `resourceUrl` no route matches, so `resourceData` stays an
+  untyped dynamic property (warning).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from generated._odata import OperationFacts
+
+from .findings import Finding
+from .validate import DynamicType, SchemaIndex, TypeRef, child_path, default_index
+
+NOTIFICATIONS = TypeRef("microsoft.graph.commsNotifications")
+"""The declared type of every callback notification body."""
+
+DELTA_ROSTER = "microsoft.graph.deltaParticipants"
+"""With `isDeltaRosterEnabled`, Graph posts these on the `participants` resource instead of the
+participants themselves (the seed's "delta roster enabled" notification)."""
+
+KNOWN_ROOTS: Mapping[tuple[str, ...], TypeRef] = {
+    # The facts have no `communications` singleton (its type, cloudCommunications, is outside
+    # the generated closure); `/communications/calls` is the documented path of the calls API.
+    ("communications", "calls"): TypeRef("microsoft.graph.call", collection=True),
+}
+"""Root paths the entity container of the facts lacks, and the type each addresses."""
+
+DEPRECATED_ROOTS: Mapping[str, str] = {"app": "/communications"}
+"""Roots that still work but are deprecated, and what to use instead."""
+
+_VERSIONS = frozenset({"beta", "v1.0"})
+_KEY_SEGMENT = re.compile(r"^([^()]+)\((.*)\)$")
+_SUCCESS_BODY_STATUSES = frozenset({200, 201})
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a URL addresses: a type (entity, collection), or a bound operation on one."""
+
+    type: TypeRef | None
+    operation: OperationFacts | None = None
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestTyping:
+    """The declared types of a request's body and of its success response, with findings."""
+
+    method: str
+    url: str
+    body: TypeRef | None
+    partial: bool = False
+    response: TypeRef | None = None
+    operation: str | None = None
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BodyTyping:
+    """The declared type of a response or notification body, dynamic types, and findings."""
+
+    type: TypeRef | None
+    findings: tuple[Finding, ...] = ()
+    dynamic: Mapping[str, DynamicType] = field(default_factory=dict)
+
+
+def split_path(url: str) -> list[str]:
+    """The resource path segments of a URL: no host, version, query, or empty segments."""
+    path = urlsplit(url.strip()).path
+    segments: list[str] = []
+    for raw in path.split("/"):
+        segment = unquote(raw)
+        if not segment:
+            continue
+        m = _KEY_SEGMENT.match(segment)
+        if m is not None:
+            # OData key syntax `calls('id')` is the same as `calls/id`.
+            segments.extend((m.group(1), m.group(2).strip("'\"")))
+        else:
+            segments.append(segment)
+    if segments and segments[0] in _VERSIONS:
+        segments = segments[1:]
+    return segments
+
+
+class Routes:
+    """The URL space of the facts: roots, navigation properties and bound operations."""
+
+    def __init__(self, index: SchemaIndex) -> None:
+        self.index = index
+        facts = index.facts
+        self.roots: dict[tuple[str, ...], TypeRef] = {
+            (name.lower(),): TypeRef(qname) for name, qname in facts.singletons.items()
+        }
+        self.roots.update({tuple(s.lower() for s in k): v for k, v in KNOWN_ROOTS.items()})
+        self._operations: dict[tuple[str, bool], dict[str, OperationFacts]] = {}
+        for overloads in facts.operations.values():
+            for op in overloads:
+                if op.binding is None:
+                    continue
+                table = self._operations.setdefault((op.binding, op.binding_collection), {})
+                short = op.qname.rsplit(".", 1)[-1]
+                table[short.lower()] = op
+                table[op.qname.lower()] = op
+
+    def ancestors(self, qname: str) -> list[str]:
+        """`qname` and its base types, nearest first."""
+        chain: list[str] = []
+        current: str | None = qname
+        while current is not None:
+            chain.append(current)
+            current = self.index.facts.types[current].base
+        return chain
+
+    def operation(self, ref: TypeRef, name: str) -> OperationFacts | None:
+        """The operation `name` bound to `ref` (or to one of its base types)."""
+        for qname in self.ancestors(ref.qname):
+            found = self._operations.get((qname, ref.collection), {}).get(name.lower())
+            if found is not None:
+                return found
+        return None
+
+    def operations_of(self, ref: TypeRef) -> list[str]:
+        """Names of the operations bound to `ref`, for messages."""
+        names = {
+            op.qname.rsplit(".", 1)[-1]
+            for qname in self.ancestors(ref.qname)
+            for op in self._operations.get((qname, ref.collection), {}).values()
+        }
+        return sorted(names)
+
+    def navigation(self, qname: str, name: str) -> TypeRef | None:
+        """The type a navigation property of `qname` leads to."""
+        lowered = name.lower()
+        for p in self.index.properties(qname).values():
+            if p.navigation and p.name.lower() == lowered:
+                return TypeRef(p.type, p.collection)
+        return None
+
+    def resolve(self, segments: list[str]) -> tuple[Target | None, str]:
+        """Walk the segments; the target, or None and why not."""
+        lowered = [s.lower() for s in segments]
+        state: TypeRef | None = None
+        rest = 0
+        for n in range(len(lowered), 0, -1):
+            found = self.roots.get(tuple(lowered[:n]))
+            if found is not None:
+                state, rest = found, n
+                break
+        if state is None:
+            roots = ", ".join(sorted("/" + "/".join(k) for k in self.roots))
+            first = segments[0] if segments else ""
+            return None, f"no root named {first!r} (known: {roots})"
+        for i in range(rest, len(segments)):
+            segment = segments[i]
+            walked = "/" + "/".join(segments[:i])
+            op = self.operation(state, segment)
+            if op is not None:
+                if i != len(segments) - 1:
+                    return None, f"{op.qname} at {walked} must be the last segment"
+                return Target(state, op, walked), ""
+            cast = segment.removeprefix("#")
+            if "." in cast and cast in self.index.facts.types:
+                if cast not in self.index.assignable(state.qname):
+                    return None, f"{cast} is not derived from {state.qname} at {walked}"
+                state = TypeRef(cast, state.collection)
+            elif state.collection:
+                state = TypeRef(state.qname)  # a key addresses one member
+            else:
+                nav = self.navigation(state.qname, segment)
+                if nav is None:
+                    known = sorted(
+                        p.name for p in self.index.properties(state.qname).values() if p.navigation
+                    ) + self.operations_of(state)
+                    return None, (
+                        f"{state.qname} at {walked} has no navigation property or bound "
+                        f"operation {segment!r} (known: {', '.join(known) or 'none'})"
+                    )
+                state = nav
+        return Target(state, None, "/" + "/".join(segments)), ""
+
+
+@cache
+def default_routes() -> Routes:
+    """The routes over the generated package's facts, built once per process."""
+    return Routes(default_index())
+
+
+def type_request(method: str, url: str, routes: Routes | None = None) -> RequestTyping:
+    """The declared body and response types of `METHOD URL`, from the metadata's routes."""
+    r = routes if routes is not None else default_routes()
+    method = method.upper()
+    segments = split_path(url)
+    findings: list[Finding] = []
+    if segments and segments[0].lower() in DEPRECATED_ROOTS:
+        instead = DEPRECATED_ROOTS[segments[0].lower()]
+        findings.append(
+            Finding(
+                "warning",
+                "request.deprecated-path",
+                "$",
+                f"{method} {url}: the /{segments[0]} path is deprecated; use {instead} instead",
+            )
+        )
+    target, why = r.resolve(segments)
+    if target is None or target.type is None:
+        findings.append(
+            Finding(
+                "error",
+                "request.unknown-route",
+                "$",
+                f"{method} {url} matches no route of the metadata: {why}; "
+                "the body was not validated",
+            )
+        )
+        return RequestTyping(method, url, None, findings=tuple(findings))
+    op = target.operation
+    if op is not None:
+        allowed = "POST" if op.kind == "action" else "GET"
+        returns = TypeRef(op.return_type, op.return_collection) if op.return_type else None
+        if method != allowed:
+            findings.append(_bad_method(method, url, f"{op.kind} {op.qname}", allowed))
+        body = TypeRef(op.parameters) if op.kind == "action" else None
+        return RequestTyping(method, url, body, False, returns, op.qname, tuple(findings))
+    ref = target.type
+    item = TypeRef(ref.qname)
+    if ref.collection:
+        if method == "POST":
+            return RequestTyping(method, url, item, False, item, findings=tuple(findings))
+        if method == "GET":
+            return RequestTyping(method, url, None, response=ref, findings=tuple(findings))
+        findings.append(_bad_method(method, url, f"a collection of {ref.qname}", "GET, POST"))
+        return RequestTyping(method, url, None, findings=tuple(findings))
+    if method == "PATCH":
+        # An update sends only what changes: required properties may be absent.
+        return RequestTyping(method, url, ref, True, ref, findings=tuple(findings))
+    if method == "GET":
+        return RequestTyping(method, url, None, response=ref, findings=tuple(findings))
+    if method == "DELETE":
+        return RequestTyping(method, url, None, findings=tuple(findings))
+    findings.append(_bad_method(method, url, f"one {ref.qname}", "GET, PATCH, DELETE"))
+    return RequestTyping(method, url, None, findings=tuple(findings))
+
+
+def _bad_method(method: str, url: str, what: str, allowed: str) -> Finding:
+    return Finding(
+        "error",
+        "request.bad-method",
+        "$",
+        f"{method} {url}: the URL addresses {what}, which allows {allowed}",
+    )
+
+
+def type_response(status: int | None, request: RequestTyping | None) -> BodyTyping:
+    """The declared type of a response body: what its request's operation returns."""
+    if status is not None and not 200 <= status < 300:
+        return BodyTyping(
+            None,
+            (
+                Finding(
+                    "info",
+                    "response.untyped",
+                    "$",
+                    f"status {status}: error bodies are not typed by the metadata; not validated",
+                ),
+            ),
+        )
+    if request is None:
+        return BodyTyping(
+            None,
+            (
+                Finding(
+                    "warning",
+                    "response.no-request",
+                    "$",
+                    "a response with no request before it: its type can't be decided",
+                ),
+            ),
+        )
+    if request.response is None:
+        what = request.operation or f"{request.method} {request.url}"
+        return BodyTyping(
+            None,
+            (
+                Finding(
+                    "warning",
+                    "response.unexpected-body",
+                    "$",
+                    f"{what} returns no body, but the response has one; not validated",
+                ),
+            ),
+        )
+    return BodyTyping(request.response)
+
+
+def type_notification(value: Any, routes: Routes | None = None) -> BodyTyping:
+    """`commsNotifications`, with each notification's `resourceData` typed from `resourceUrl`."""
+    r = routes if routes is not None else default_routes()
+    dynamic: dict[str, DynamicType] = {}
+    findings: list[Finding] = []
+    items = value.get("value") if type(value) is dict else None
+    if type(items) is not list:
+        return BodyTyping(NOTIFICATIONS)
+    for i, item in enumerate(items):
+        if type(item) is not dict or "resourceData" not in item:
+            continue
+        url = item.get("resourceUrl")
+        if type(url) is not str:
+            continue  # the validator reports a missing or mistyped resourceUrl
+        path = f"$.value[{i}]"
+        target, why = r.resolve(split_path(url))
+        if target is None or target.type is None or target.operation is not None:
+            findings.append(
+                Finding(
+                    "warning",
+                    "notification.unknown-resource",
+                    child_path(path, "resourceUrl"),
+                    f"resourceUrl {url!r} matches no resource of the metadata "
+                    f"({why or 'it addresses an operation'}); resourceData was not typed",
+                )
+            )
+            continue
+        decided = _delta_roster(target.type, item["resourceData"], r.index)
+        dynamic[child_path(path, "resourceData")] = DynamicType(
+            decided, f"typed from resourceUrl {url}"
+        )
+    return BodyTyping(NOTIFICATIONS, tuple(findings), dynamic)
+
+
+def _delta_roster(ref: TypeRef, data: Any, index: SchemaIndex) -> TypeRef:
+    """A participants resource carries a delta roster when its items say so."""
+    if DELTA_ROSTER not in index.facts.types or not ref.collection or type(data) is not list:
+        return ref
+    roster_of = {p.type for p in index.properties(DELTA_ROSTER).values() if p.navigation}
+    if ref.qname not in roster_of:
+        return ref
+    named = {
+        item.get("@odata.type", "").removeprefix("#")
+        for item in data
+        if type(item) is dict and type(item.get("@odata.type")) is str
+    }
+    return TypeRef(DELTA_ROSTER, True) if DELTA_ROSTER in named else ref
