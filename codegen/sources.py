@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 import tomllib
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from codegen.csdl import read_document
+from codegen.csdl import gc_paused, read_document
 from codegen.model import InputDocument, Model
 from codegen.resolve import build_model
 from codegen.xmlsafe import MetadataError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "metadata" / "sources.toml"
+# The live document was about 30 MB in 2026; the cap stops a runaway response, not real growth.
+DOWNLOAD_MAX_BYTES = 256 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,14 +53,20 @@ def load_sources(config: Path = DEFAULT_CONFIG) -> Sources:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise MetadataError(str(config), f"cannot read sources config: {exc}") from None
 
-    def pinned(entry: dict[str, str]) -> PinnedFile:
-        return PinnedFile(root / entry["path"], entry["sha256"])
+    def pinned(entry: Any, where: str) -> PinnedFile:
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), str) for k in ("path", "sha256")
+        ):
+            raise MetadataError(str(config), f"{where} needs string keys 'path' and 'sha256'")
+        return PinnedFile(root / entry["path"], entry["sha256"].lower())
 
+    if not isinstance(data.get("live_url"), str):
+        raise MetadataError(str(config), "sources config has no string 'live_url'")
     gen = data.get("generate", {})
     return Sources(
         live_url=data["live_url"],
-        base=pinned(data["base"]),
-        overlays=tuple(pinned(o) for o in data.get("overlays", [])),
+        base=pinned(data.get("base"), "[base]"),
+        overlays=tuple(pinned(o, "[[overlays]]") for o in data.get("overlays", [])),
         out=root / gen.get("out", "generated"),
         package=gen.get("package", "generated"),
         roots=tuple(gen.get("roots", [])),
@@ -62,7 +75,8 @@ def load_sources(config: Path = DEFAULT_CONFIG) -> Sources:
 
 def sha256_of(path: Path) -> str:
     """The sha256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def verify(pinned: PinnedFile) -> None:
@@ -73,7 +87,7 @@ def verify(pinned: PinnedFile) -> None:
     if actual != pinned.sha256:
         raise MetadataError(
             str(pinned.path),
-            f"sha256 is {actual}, but metadata/sources.toml pins {pinned.sha256}; "
+            f"sha256 is {actual}, but the sources config pins {pinned.sha256}; "
             "update the pin only after reviewing the new document",
         )
 
@@ -86,14 +100,16 @@ def display_path(path: Path | str) -> str:
 
 def load_model(metadata: str | Path, overlays: Sequence[str | Path] = ()) -> Model:
     """Read a base document and its overlays, and resolve them into one `Model`."""
-    base = read_document(metadata)
-    docs = [read_document(o, overlay=True) for o in overlays]
-    inputs = [InputDocument(display_path(metadata), base.sha256, "base")]
-    inputs += [
-        InputDocument(display_path(p), d.sha256, "overlay")
-        for p, d in zip(overlays, docs, strict=True)
-    ]
-    return build_model(base, docs, inputs=inputs)
+    # One pause for the whole read and resolve, so no collection runs between the documents.
+    with gc_paused():
+        base = read_document(metadata)
+        docs = [read_document(o, overlay=True) for o in overlays]
+        inputs = [InputDocument(display_path(metadata), base.sha256, "base")]
+        inputs += [
+            InputDocument(display_path(p), d.sha256, "overlay")
+            for p, d in zip(overlays, docs, strict=True)
+        ]
+        return build_model(base, docs, inputs=inputs)
 
 
 def load_pinned(sources: Sources) -> Model:
@@ -101,3 +117,45 @@ def load_pinned(sources: Sources) -> Model:
     for pinned in (sources.base, *sources.overlays):
         verify(pinned)
     return load_model(sources.base.path, [o.path for o in sources.overlays])
+
+
+def download_live(
+    url: str,
+    directory: Path,
+    *,
+    today: datetime.date | None = None,
+    timeout: float = DOWNLOAD_TIMEOUT,
+    max_bytes: int = DOWNLOAD_MAX_BYTES,
+) -> tuple[Path, str]:
+    """Download `url` into `directory/beta-<date>.xml`; returns the path and its sha256.
+
+    Only ever called on request (`sources --download-live`). The body is streamed to a
+    temporary file and checked against `max_bytes` while it arrives, so a runaway response
+    never fills the disk; the file gets its final name only when complete.
+    """
+    day = (today or datetime.date.today()).isoformat()
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"beta-{day}.xml"
+    partial = target.with_suffix(".xml.part")
+    digest = hashlib.sha256()
+    size = 0
+    request = urllib.request.Request(url, headers={"Accept": "application/xml"})
+    try:
+        with (
+            urllib.request.urlopen(request, timeout=timeout) as response,
+            partial.open("wb") as out,
+        ):
+            while chunk := response.read(1 << 16):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise MetadataError(url, f"download exceeds the {max_bytes:,}-byte limit")
+                digest.update(chunk)
+                out.write(chunk)
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        partial.unlink(missing_ok=True)
+        raise MetadataError(url, f"download failed: {exc}") from None
+    except MetadataError:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(target)
+    return target, digest.hexdigest()
