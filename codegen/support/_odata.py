@@ -46,6 +46,11 @@ class ODataObject:
     """Instance annotations as read (`@odata.type`, `@odata.etag`, `prop@odata.type`, …)."""
     additional_data: dict[str, Any] = attrs.field(factory=dict, repr=False)
     """Properties the metadata does not declare: dynamic properties of open types."""
+    _odata_type_read: bool = attrs.field(default=False, init=False, eq=False, repr=False)
+    # True when the JSON named this object's own type in `@odata.type` where the writer would
+    # not: writing then emits it again. It is not part of equality, so an object made in Python
+    # equals the same object read back from JSON; a `@odata.type` naming another type (an
+    # unknown one read leniently, or one spelled differently) stays in `odata_annotations`.
 
 
 class OpenEnum(str, enum.Enum):
@@ -533,6 +538,7 @@ class ODataConverter(cattrs.Converter):
         self._enums: dict[str, type[OpenEnum]] = {}
         self._readers: dict[str, Callable[[dict[str, Any]], ODataObject]] = {}
         self._writers: dict[type[ODataObject], Callable[[ODataObject], dict[str, Any]]] = {}
+        self._parameter_classes: set[type[ODataObject]] = set()
         self._assignable: dict[str, frozenset[str]] = {}
         self.register_structure_hook_factory(_is_odata_class, self._structure_hook)
         self.register_unstructure_hook_factory(_is_odata_class, self._unstructure_hook)
@@ -624,7 +630,12 @@ class ODataConverter(cattrs.Converter):
         reader = self._readers.get(target)
         if reader is None:
             reader = self._compile_reader(target)
-        return reader(data)
+        obj = reader(data)
+        if odata_type is not None and odata_type == "#" + target:
+            # The class says it: kept as a flag, not as an annotation (see ODataObject).
+            del obj.odata_annotations["@odata.type"]
+            obj._odata_type_read = True
+        return obj
 
     def concrete(self, qname: str) -> list[str]:
         """The concrete types assignable to `qname`, sorted."""
@@ -731,14 +742,20 @@ class ODataConverter(cattrs.Converter):
 
     def write(self, obj: ODataObject, declared: str | None = None) -> dict[str, Any]:
         """Write an object as JSON; `@odata.type` where its type differs from `declared`."""
-        writer = self._writers.get(type(obj))
+        cls = type(obj)
+        writer = self._writers.get(cls)
         if writer is None:
-            writer = self._compile_writer(type(obj))
+            writer = self._compile_writer(cls)
         out = writer(obj)
-        if "@odata.type" in out:
+        if "@odata.type" in out or cls in self._parameter_classes:
+            # An action's parameters are a request body, not an instance of any type.
             return out
-        actual = type(obj).ODATA_TYPE
-        if self.always_emit_type or (declared is not None and actual[1:] != declared):
+        actual = cls.ODATA_TYPE
+        if (
+            self.always_emit_type
+            or obj._odata_type_read
+            or (declared is not None and actual[1:] != declared)
+        ):
             return {"@odata.type": actual, **out}
         return out
 
@@ -759,6 +776,8 @@ class ODataConverter(cattrs.Converter):
 
     def _compile_writer(self, cls: type[ODataObject]) -> Callable[[ODataObject], dict[str, Any]]:
         qname = cls.ODATA_TYPE[1:]
+        if self.facts.types[qname].kind == "parameters":
+            self._parameter_classes.add(cls)
         plan = [(p.attr, p.name, self._value_writer(p)) for p in self.all_properties(qname)]
 
         def writer(obj: ODataObject) -> dict[str, Any]:
