@@ -277,7 +277,6 @@ def test_flag_enum_members() -> None:
     assert conv.write(made)["permissions"] == "write,share"
 
 
-@pytest.mark.xfail(strict=True, reason="stale flag wire text")
 def test_changed_flag_value_is_written_as_changed() -> None:
     obj = conv.read({"permissions": "read, write"}, "test.a.primitives")
     obj.permissions.append(Permissions.SHARE)

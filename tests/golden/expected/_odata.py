@@ -827,7 +827,10 @@ class FlagValue(list[OpenEnum]):
 
 def _write_enum(value: Any) -> str:
     if isinstance(value, FlagValue) and value.wire is not None:
-        return value.wire
+        # The text as read ("read, write"), unless the list was changed since.
+        as_read = [s.strip() for s in value.wire.split(",")] if value.wire else []
+        if as_read == [str(v) for v in value]:
+            return value.wire
     if isinstance(value, list | tuple | set | frozenset):
         return ",".join(str(v) for v in value)
     return str(value.value) if isinstance(value, enum.Enum) else str(value)
