@@ -533,7 +533,6 @@ def test_top_level_must_be_an_object() -> None:
     assert "test.a.primitives" in err.message
 
 
-@pytest.mark.xfail(strict=True, reason="strict mode accepts null")
 def test_null_for_a_non_nullable_property() -> None:
     # Lenient: kept (Graph does send it), so that writing back is lossless.
     obj = roundtrip({"required": None}, Primitives)

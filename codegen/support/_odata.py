@@ -516,7 +516,8 @@ class ODataConverter(cattrs.Converter):
 
     Hooks are compiled per class on first use from one hook factory, so start-up costs nothing
     however many classes the package has. `strict` refuses unknown `@odata.type` names and enum
-    values instead of keeping them; `always_emit_type` writes `@odata.type` on every object (the
+    values instead of keeping them, and `null` for a property that is not nullable instead of
+    keeping it; `always_emit_type` writes `@odata.type` on every object (the
     Graph documentation's style) instead of only where the runtime type differs from the declared
     one.
     """
@@ -701,6 +702,9 @@ class ODataConverter(cattrs.Converter):
 
     def _compile_reader(self, qname: str) -> Callable[[dict[str, Any]], ODataObject]:
         cls = self.class_of(qname)
+        # Lenient mode keeps a null that Nullable="false" forbids (Graph sends some), so that
+        # writing back is lossless; strict mode refuses it.
+        strict = self.strict
         fields: dict[str, tuple[str, Callable[[Any], Any], bool]] = {}
         for p in self.all_properties(qname):
             fields[p.name] = (p.attr, self._value_reader(p), p.nullable or p.collection)
@@ -719,6 +723,10 @@ class ODataConverter(cattrs.Converter):
                         else:
                             extra[key] = value
                     elif value is None:
+                        if strict and not field[2]:
+                            raise ReadError(
+                                "$", f"null where {qname}/{key} is not nullable", "read.null"
+                            )
                         kwargs[field[0]] = None
                     else:
                         kwargs[field[0]] = field[1](value)
