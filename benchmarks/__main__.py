@@ -1,0 +1,47 @@
+"""`python -m benchmarks [--runs N] [--only NAME]...`: run the registered workloads and print
+one Markdown table."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import platform
+import sys
+from collections.abc import Sequence
+
+from benchmarks import WORKLOADS, Row, render
+
+# Modules that register workloads; add yours here.
+MODULES = ("benchmarks.csdl_read",)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmarks; 1 when a selected one could not run."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per workload (≥ 5)")
+    parser.add_argument("--only", action="append", default=[], help="run only this workload")
+    args = parser.parse_args(argv)
+    if args.runs < 5:
+        parser.error("--runs must be at least 5")
+    for module in MODULES:
+        importlib.import_module(module)
+    unknown = set(args.only) - set(WORKLOADS)
+    if unknown:
+        parser.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
+    rows: list[Row] = []
+    failed = False
+    for name, fn in WORKLOADS.items():
+        if args.only and name not in args.only:
+            continue
+        try:
+            rows.extend(fn(args.runs))
+        except FileNotFoundError as exc:
+            print(f"skipped {name}: {exc}", file=sys.stderr)
+            failed = True
+    print(f"Python {platform.python_version()} on {platform.machine()}; median of {args.runs} runs")
+    print()
+    print(render(rows))
+    return 1 if failed else 0
+
+
+raise SystemExit(main())
