@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar, Final, Literal, NamedTuple, TypeVar
+from typing import Any, ClassVar, Final, Literal, NamedTuple, Self, TypeVar
 from uuid import UUID
 
 import attrs
@@ -189,35 +189,47 @@ def _wrong(expected: str, value: object) -> ReadError:
 # -- Edm values that remember their wire text, so writing back is lossless -------------------------
 
 
-class WireDateTime(datetime):
+class _KeepsWire:
+    """Copies of an immutable wire value are the value itself, so they keep its wire text."""
+
+    __slots__ = ()
+
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: object) -> Self:
+        return self
+
+
+class WireDateTime(_KeepsWire, datetime):
     """A `DateTimeOffset` read from JSON; `wire` is the text it was read from."""
 
     __slots__ = ("wire",)
     wire: str
 
 
-class WireDate(date):
+class WireDate(_KeepsWire, date):
     """A `Date` read from JSON."""
 
     __slots__ = ("wire",)
     wire: str
 
 
-class WireTime(time):
+class WireTime(_KeepsWire, time):
     """A `TimeOfDay` read from JSON."""
 
     __slots__ = ("wire",)
     wire: str
 
 
-class WireDuration(timedelta):
+class WireDuration(_KeepsWire, timedelta):
     """A `Duration` read from JSON."""
 
     __slots__ = ("wire",)
     wire: str
 
 
-class WireUUID(UUID):
+class WireUUID(_KeepsWire, UUID):
     """A `Guid` read from JSON (its case is kept)."""
 
     __slots__ = ("wire",)

@@ -222,7 +222,6 @@ def test_decimal_from_number_and_string() -> None:
     assert read_error({"decimal": True}, "test.a.primitives").path == "$.decimal"
 
 
-@pytest.mark.xfail(strict=True, reason="copies lose the wire text")
 def test_wire_text_survives_copies() -> None:
     data = {
         "required": "r",
