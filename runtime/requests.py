@@ -1,0 +1,238 @@
+"""Build the requests of the calls API as plain data: method, URL, headers and body bytes.
+
+Bodies are written from the generated models with the converter and validated strictly before
+a request is returned, so nothing the metadata refuses ever leaves the process. The bound
+actions are derived from the package's operation facts, not listed here: every action bound to
+`call` or `participant` (or to a collection of them) gets a URL template, and `action()` finds
+the operation from the class of the parameters object it is given.
+
+```python
+calls = CallsRequests(Cloud.GLOBAL, "v1.0")
+request = calls.create_call(Call(callback_uri=..., targets=[...], ...))
+request = calls.action(CallAnswerParameters(...), call_id="…")
+request = calls.action(ParticipantMuteParameters(), call_id="…", participant_id="…")
+```
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal
+from urllib.parse import quote
+
+import generated
+from generated import ODataConverter, ODataObject, SchemaFacts
+from generated.microsoft_graph import Call
+
+from .errors import InvalidBodyError
+from .findings import Finding, has_errors
+
+Version = Literal["beta", "v1.0"]
+Validator = Callable[[Any, str], Sequence[Finding]]
+"""Findings for a parsed JSON body of a declared type (a qualified name)."""
+
+CALL = "microsoft.graph.call"
+PARTICIPANT = "microsoft.graph.participant"
+
+
+class Cloud(enum.Enum):
+    """The national clouds of Microsoft Graph, by the base URL of each."""
+
+    GLOBAL = "https://graph.microsoft.com"
+    US_GOV_L4 = "https://graph.microsoft.us"
+    US_GOV_L5_DOD = "https://dod-graph.microsoft.us"
+    CHINA = "https://microsoftgraph.chinacloudapi.cn"
+
+
+@dataclass(frozen=True, slots=True)
+class GraphRequest:
+    """A request ready to send with any HTTP client; `findings` keeps non-error notes."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes | None = None
+    body_type: str | None = None
+    returns: str | None = None
+    findings: tuple[Finding, ...] = ()
+
+    def json(self) -> Any:
+        """The body parsed back into JSON values (None when there is no body)."""
+        return None if self.body is None else json.loads(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class BoundAction:
+    """An action bound to a call or participant: its URL template and parameters type."""
+
+    name: str
+    qname: str
+    binding: str
+    binding_collection: bool
+    parameters: str
+    returns: str | None
+    path: str
+    """Relative to the calls root, e.g. `{call_id}/participants/{participant_id}/mute`."""
+    placeholders: tuple[str, ...] = field(default=())
+
+
+def strict_validator() -> Validator:
+    """The default validator for what we send: `runtime.validate` in strict, complete mode."""
+    from .validate import validate
+
+    def check(value: Any, qname: str) -> Sequence[Finding]:
+        return validate(value, qname, mode="strict", partial=False)
+
+    return check
+
+
+def _call_navigation(facts: SchemaFacts, qname: str) -> str | None:
+    """The navigation property of `call` that leads to entities of `qname`, if any."""
+    for p in facts.types[CALL].properties:
+        if p.navigation and p.collection and p.type == qname:
+            return p.name
+    return None
+
+
+def bound_actions(facts: SchemaFacts | None = None) -> dict[str, BoundAction]:
+    """Every action bound to a call or participant (or a collection of them), by parameters type."""
+    facts = facts if facts is not None else generated.schema()
+    participants = _call_navigation(facts, PARTICIPANT)
+    out: dict[str, BoundAction] = {}
+    for overloads in facts.operations.values():
+        for op in overloads:
+            if op.kind != "action" or op.binding not in (CALL, PARTICIPANT):
+                continue
+            name = op.qname.rsplit(".", 1)[-1]
+            if op.binding == CALL:
+                ids: tuple[str, ...] = () if op.binding_collection else ("call_id",)
+                path = name if op.binding_collection else f"{{call_id}}/{name}"
+            elif participants is None:
+                continue  # a participant action the facts give no URL to
+            elif op.binding_collection:
+                path, ids = f"{{call_id}}/{participants}/{name}", ("call_id",)
+            else:
+                path = f"{{call_id}}/{participants}/{{participant_id}}/{name}"
+                ids = ("call_id", "participant_id")
+            out[op.parameters] = BoundAction(
+                name=name,
+                qname=op.qname,
+                binding=op.binding,
+                binding_collection=op.binding_collection,
+                parameters=op.parameters,
+                returns=op.return_type,
+                path=path,
+                placeholders=ids,
+            )
+    return out
+
+
+@cache
+def _default_actions() -> dict[str, BoundAction]:
+    return bound_actions()
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class CallsRequests:
+    """Builds calls-API requests for one cloud and API version."""
+
+    def __init__(
+        self,
+        cloud: Cloud = Cloud.GLOBAL,
+        version: Version = "v1.0",
+        *,
+        legacy_app_path: bool = False,
+        converter: ODataConverter | None = None,
+        validator: Validator | None = None,
+    ) -> None:
+        if version not in ("beta", "v1.0"):
+            raise ValueError(f"version must be 'beta' or 'v1.0', not {version!r}")
+        if legacy_app_path:
+            warnings.warn(
+                "the /app/calls path is deprecated; use /communications/calls",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        self.cloud = cloud
+        self.version = version
+        root = "app/calls" if legacy_app_path else "communications/calls"
+        self.calls_url = f"{cloud.value}/{version}/{root}"
+        self.converter = converter if converter is not None else generated.converter()
+        self.validator = validator if validator is not None else strict_validator()
+        self.actions = _default_actions()
+
+    def _body_request(
+        self, method: str, url: str, body: ODataObject, qname: str, returns: str | None, what: str
+    ) -> GraphRequest:
+        value = self.converter.write(body, qname)
+        findings = tuple(self.validator(value, qname))
+        if has_errors(findings):
+            raise InvalidBodyError(f"{what} body ({qname})", findings)
+        return GraphRequest(
+            method,
+            url,
+            {"Content-Type": "application/json", "Accept": "application/json"},
+            _encode(value),
+            qname,
+            returns,
+            findings,
+        )
+
+    def call_url(self, call_id: str) -> str:
+        """The URL of one call."""
+        return f"{self.calls_url}/{_segment(call_id, 'call_id')}"
+
+    def create_call(self, call: Call) -> GraphRequest:
+        """`POST …/communications/calls`: place an outgoing call or join a meeting."""
+        if not isinstance(call, Call):
+            raise TypeError(f"create_call takes a Call, not {type(call).__name__}")
+        return self._body_request("POST", self.calls_url, call, CALL, CALL, "create call")
+
+    def delete_call(self, call_id: str) -> GraphRequest:
+        """`DELETE …/communications/calls/{id}`: hang up."""
+        return GraphRequest("DELETE", self.call_url(call_id), {"Accept": "application/json"})
+
+    def action(
+        self,
+        parameters: ODataObject,
+        *,
+        call_id: str | None = None,
+        participant_id: str | None = None,
+    ) -> GraphRequest:
+        """`POST` the bound action whose parameters class `parameters` is an instance of."""
+        qname = type(parameters).ODATA_TYPE.removeprefix("#")
+        spec = self.actions.get(qname)
+        if spec is None:
+            raise TypeError(
+                f"{type(parameters).__name__} is not the parameters of an action bound to a "
+                f"call or participant; known: {', '.join(sorted(self.actions))}"
+            )
+        given = {"call_id": call_id, "participant_id": participant_id}
+        ids: dict[str, str] = {}
+        for name, value in given.items():
+            if name in spec.placeholders:
+                if value is None:
+                    raise TypeError(f"{spec.qname} bound to {_binding(spec)} needs {name}")
+                ids[name] = _segment(value, name)
+            elif value is not None:
+                raise TypeError(f"{spec.qname} bound to {_binding(spec)} takes no {name}")
+        url = f"{self.calls_url}/{spec.path.format(**ids)}"
+        return self._body_request("POST", url, parameters, qname, spec.returns, spec.qname)
+
+
+def _binding(spec: BoundAction) -> str:
+    return f"Collection({spec.binding})" if spec.binding_collection else spec.binding
+
+
+def _segment(value: str, name: str) -> str:
+    if not value or "/" in value:
+        raise ValueError(f"{name} must be a non-empty id without '/', got {value!r}")
+    return quote(value, safe="-._~:@")
