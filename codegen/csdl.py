@@ -227,7 +227,10 @@ class _Reader:
             self.diag("error", "missing-attribute", f"{_local(el.tag)} has no Name", el, owner)
             return ""
         if name not in self._valid_names:
-            if _SIMPLE_IDENTIFIER.match(name):
+            # For ASCII, `isidentifier` is exactly the pattern and much cheaper than a match.
+            if (
+                name.isascii() and name.isidentifier() and len(name) <= 128
+            ) or _SIMPLE_IDENTIFIER.match(name):
                 self._valid_names.add(name)
             else:
                 where = f"{owner}{sep}{name}" if owner else name
