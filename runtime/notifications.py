@@ -1,0 +1,312 @@
+"""Parse `commsNotifications` callback bodies and dispatch each notification to its handlers.
+
+A body is validated leniently (Graph's enums and types evolve faster than any metadata
+snapshot) with each `resourceData` typed from its `resourceUrl` by `runtime.resolve_type`, then
+read into the generated classes. Handlers are registered by resource kind (the call itself,
+its participants, content sharing sessions or operations) and change type; `None` means any.
+
+A handler that raises never takes the others down with it: `dispatch` runs every matching
+handler and returns one `Failure` per exception, which `DeadLetters` keeps for a later
+`retry()` of just the handlers that failed, so no handler sees a notification twice.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import generated
+from generated import ODataConverter, ODataObject, ReadError
+
+from .errors import InvalidBodyError
+from .findings import Finding, has_errors
+
+log = logging.getLogger(__name__)
+
+NOTIFICATIONS = "microsoft.graph.commsNotifications"
+Validator = Callable[[Any, str], Sequence[Finding]]
+
+
+class ResourceKind(enum.Enum):
+    """What a notification's `resourceUrl` addresses."""
+
+    CALL = "call"
+    PARTICIPANTS = "participants"
+    CONTENT_SHARING_SESSIONS = "contentSharingSessions"
+    OPERATIONS = "operations"
+    OTHER = "other"
+
+
+_KINDS = {
+    "participants": ResourceKind.PARTICIPANTS,
+    "contentsharingsessions": ResourceKind.CONTENT_SHARING_SESSIONS,
+    "operations": ResourceKind.OPERATIONS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A parsed `resourceUrl`: its kind, the call it belongs to, and an item id if one."""
+
+    kind: ResourceKind
+    call_id: str | None = None
+    item_id: str | None = None
+
+
+def parse_resource_url(url: str) -> Resource:
+    """Classify `/communications/calls/{id}[/participants|/operations/{opId}|…]` (or `/app/…`)."""
+    from .resolve_type import split_path
+
+    segments = split_path(url)
+    lowered = [s.lower() for s in segments]
+    if "calls" not in lowered:
+        return Resource(ResourceKind.OTHER)
+    at = lowered.index("calls")
+    rest = segments[at + 1 :]
+    if not rest:
+        return Resource(ResourceKind.OTHER)
+    if len(rest) == 1:
+        return Resource(ResourceKind.CALL, rest[0])
+    kind = _KINDS.get(rest[1].lower(), ResourceKind.OTHER)
+    return Resource(kind, rest[0], rest[2] if len(rest) > 2 else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One `commsNotification`, with `resourceData` read into the generated classes."""
+
+    change_type: str
+    resource_url: str
+    resource: Resource
+    resource_data: ODataObject | list[ODataObject] | None
+    """Typed when the URL has a route; a list where Graph sends one (participants, sessions)."""
+    raw: Mapping[str, Any]
+    index: int = 0
+    """Position in its `commsNotifications` body."""
+
+    @property
+    def items(self) -> list[ODataObject]:
+        """`resource_data` as a list, whatever its shape."""
+        data = self.resource_data
+        if data is None:
+            return []
+        return list(data) if isinstance(data, list) else [data]
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationBatch:
+    """The notifications of one body, with the (non-error) findings of validating it."""
+
+    notifications: tuple[Notification, ...]
+    findings: tuple[Finding, ...] = ()
+
+
+def lenient_notification_validator() -> Validator:
+    """The default: lenient, partial validation with `resourceData` typed from `resourceUrl`."""
+    from .resolve_type import type_notification
+    from .validate import validate
+
+    def check(value: Any, qname: str) -> Sequence[Finding]:
+        typing = type_notification(value)
+        found = validate(value, qname, mode="lenient", partial=True, dynamic=typing.dynamic)
+        return [*typing.findings, *found]
+
+    return check
+
+
+def _malformed(message: str) -> InvalidBodyError:
+    return InvalidBodyError(
+        "notification body", [Finding("error", "body.malformed-json", "$", message)]
+    )
+
+
+def parse_notifications(
+    body: bytes | Any,
+    *,
+    validator: Validator | None = None,
+    converter: ODataConverter | None = None,
+) -> NotificationBatch:
+    """Validate and read a `commsNotifications` body; `InvalidBodyError` lists every error."""
+    from .resolve_type import type_notification
+
+    if isinstance(body, bytes | bytearray):
+        try:
+            value = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise _malformed(f"not JSON: {exc}") from None
+    else:
+        value = body
+    check = validator if validator is not None else lenient_notification_validator()
+    findings = list(check(value, NOTIFICATIONS))
+    if has_errors(findings):
+        raise InvalidBodyError("notification body", findings)
+    if type(value) is not dict or type(value.get("value")) is not list:
+        raise InvalidBodyError(
+            "notification body",
+            [*findings, Finding("error", "notification.no-value", "$", "no `value` array")],
+        )
+    conv = converter if converter is not None else generated.converter()
+    dynamic = type_notification(value).dynamic
+    out: list[Notification] = []
+    problems: list[Finding] = []
+    for i, item in enumerate(value["value"]):
+        path = f"$.value[{i}]"
+        if type(item) is not dict:
+            problems.append(
+                Finding("error", "notification.not-an-object", path, "a notification is an object")
+            )
+            continue
+        change = item.get("changeType")
+        url = item.get("resourceUrl")
+        if type(change) is not str or type(url) is not str:
+            problems.append(
+                Finding(
+                    "error",
+                    "notification.incomplete",
+                    path,
+                    "a notification needs string changeType and resourceUrl",
+                )
+            )
+            continue
+        data = item.get("resourceData")
+        decided = dynamic.get(f"{path}.resourceData")
+        try:
+            typed = _read_data(conv, data, decided.type.qname if decided else None)
+        except ReadError as exc:
+            problems.append(
+                Finding(
+                    "error", "body.unreadable", f"{path}.resourceData{exc.path[1:]}", exc.message
+                )
+            )
+            continue
+        out.append(Notification(change, url, parse_resource_url(url), typed, item, i))
+    if problems:
+        raise InvalidBodyError("notification body", [*findings, *problems])
+    return NotificationBatch(tuple(out), tuple(findings))
+
+
+def _read_data(conv: ODataConverter, data: Any, qname: str | None) -> Any:
+    if data is None or qname is None:
+        return data
+    if type(data) is list:
+        out = []
+        for i, item in enumerate(data):
+            try:
+                out.append(conv.read(item, qname))
+            except ReadError as exc:
+                raise exc.at(f"$[{i}]") from None
+        return out
+    return conv.read(data, qname)
+
+
+Handler = Callable[[Notification], object]
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A handler that raised on a notification: enough to report it and to retry it."""
+
+    notification: Notification
+    handler: Handler
+    error: BaseException
+    attempts: int = 1
+
+
+class Dispatcher:
+    """Handlers by resource kind and change type; thread-safe to register and to dispatch."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._handlers: tuple[tuple[ResourceKind | None, str | None, Handler], ...] = ()
+
+    def add(
+        self,
+        handler: Handler,
+        kind: ResourceKind | None = None,
+        change_type: str | None = None,
+    ) -> Handler:
+        """Register `handler` for a kind and change type (None: any); returns the handler."""
+        with self._lock:
+            # Copy-on-write: dispatching threads read the tuple without taking the lock.
+            self._handlers = (*self._handlers, (kind, change_type, handler))
+        return handler
+
+    def on(
+        self, kind: ResourceKind | None = None, change_type: str | None = None
+    ) -> Callable[[Handler], Handler]:
+        """Decorator form of `add`."""
+        return lambda handler: self.add(handler, kind, change_type)
+
+    def handlers_for(self, notification: Notification) -> list[Handler]:
+        """The handlers a notification goes to, in registration order."""
+        kind, change = notification.resource.kind, notification.change_type
+        return [
+            h
+            for k, c, h in self._handlers
+            if (k is None or k is kind) and (c is None or c == change)
+        ]
+
+    def dispatch(self, notification: Notification) -> list[Failure]:
+        """Run every matching handler; each exception becomes a `Failure`, none propagates."""
+        failures: list[Failure] = []
+        for handler in self.handlers_for(notification):
+            failure = run_handler(handler, notification)
+            if failure is not None:
+                failures.append(failure)
+        return failures
+
+
+def run_handler(handler: Handler, notification: Notification, attempts: int = 1) -> Failure | None:
+    """Call one handler; a `Failure` (logged) if it raised."""
+    try:
+        handler(notification)
+    except Exception as exc:
+        log.exception(
+            "handler %s failed on %s %s (attempt %d)",
+            getattr(handler, "__qualname__", handler),
+            notification.change_type,
+            notification.resource_url,
+            attempts,
+        )
+        return Failure(notification, handler, exc, attempts)
+    return None
+
+
+@dataclass
+class DeadLetters:
+    """Failed (handler, notification) pairs kept for `retry()`; thread-safe."""
+
+    _items: list[Failure] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, failures: Sequence[Failure]) -> None:
+        """Keep failures for a later retry."""
+        if failures:
+            with self._lock:
+                self._items.extend(failures)
+
+    def items(self) -> list[Failure]:
+        """The failures kept now."""
+        with self._lock:
+            return list(self._items)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def retry(self) -> int:
+        """Run each failed handler again on its notification; returns how many now succeeded."""
+        with self._lock:
+            pending, self._items = self._items, []
+        still: list[Failure] = []
+        for failure in pending:
+            again = run_handler(failure.handler, failure.notification, failure.attempts + 1)
+            if again is not None:
+                still.append(again)
+        self.add(still)
+        return len(pending) - len(still)

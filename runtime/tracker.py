@@ -1,0 +1,295 @@
+"""Turn a stream of notifications into a trustworthy picture of each call, in any arrival order.
+
+Graph does not promise order (its own docs say establishing/established may swap), so every
+rule here is monotonic and the same set of notifications gives the same picture whatever order
+they arrive in:
+
+- Call state only moves forward: incoming → establishing/ringing → established (and its
+  siblings hold, transferring, transferAccepted, redirecting, which may alternate) →
+  terminating → terminated, which is final. A late, older state is ignored and reported.
+- A full roster (a list of `participant`) replaces the participant set. A delta roster
+  (`deltaParticipants`) is applied in `sequenceNumber` order: a duplicate is ignored, a gap is
+  reported and held until the missing one arrives (then every held delta that now fits is
+  applied) or a full roster arrives (which supersedes what is held). Graph numbers a call's
+  deltas from 1; after a full roster the next delta sets the count again.
+- Content sharing sessions and operations are kept by id; a deleted id stays deleted (a late
+  `created` cannot resurrect it), and an operation's status only moves forward
+  (NotStarted → Running → Completed/Failed).
+
+`CallTracker` is thread-safe: the receiver dispatches from many threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from generated import ODataObject
+from generated.microsoft_graph import (
+    Call,
+    CommsOperation,
+    ContentSharingSession,
+    DeltaParticipants,
+    Participant,
+)
+
+from .notifications import Dispatcher, Notification, ResourceKind
+
+_STATE_RANK: Mapping[str, int] = {
+    "incoming": 0,
+    "establishing": 1,
+    "ringing": 1,
+    "established": 2,
+    "hold": 2,
+    "transferring": 2,
+    "transferAccepted": 2,
+    "redirecting": 2,
+    "terminating": 3,
+    "terminated": 4,
+}
+_UNKNOWN_STATE_RANK = 2  # a state newer than the metadata: most likely one of a live call's
+TERMINATED = "terminated"
+
+_STATUS_RANK: Mapping[str, int] = {"notstarted": 0, "running": 1, "completed": 2, "failed": 2}
+
+
+def state_rank(state: str) -> int:
+    """How far along a call state is; equal ranks may replace each other."""
+    return _STATE_RANK.get(state, _UNKNOWN_STATE_RANK)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerEvent:
+    """Something the tracker noticed: a stale state, a roster gap, a duplicate delta, …"""
+
+    call_id: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallSnapshot:
+    """An immutable copy of what is known about one call."""
+
+    call_id: str
+    state: str | None
+    call: Call | None
+    participants: Mapping[str, Participant]
+    content_sharing_sessions: Mapping[str, ContentSharingSession]
+    operations: Mapping[str, CommsOperation]
+    roster_sequence: int | None
+    held_deltas: tuple[int, ...]
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-able digest (ids and states), for comparing and printing."""
+        return {
+            "state": self.state,
+            "participants": sorted(self.participants),
+            "contentSharingSessions": sorted(self.content_sharing_sessions),
+            "operations": {k: str(v.status) for k, v in sorted(self.operations.items())},
+            "rosterSequence": self.roster_sequence,
+            "heldDeltas": list(self.held_deltas),
+        }
+
+
+@dataclass
+class _CallRecord:
+    call_id: str
+    state: str | None = None
+    call: Call | None = None
+    participants: dict[str, Participant] = field(default_factory=dict)
+    sessions: dict[str, ContentSharingSession] = field(default_factory=dict)
+    ended_sessions: set[str] = field(default_factory=set)
+    operations: dict[str, CommsOperation] = field(default_factory=dict)
+    ended_operations: set[str] = field(default_factory=set)
+    # Last delta applied; 0 before the first; None after a full roster (next delta re-bases).
+    roster_sequence: int | None = 0
+    held: dict[int, DeltaParticipants] = field(default_factory=dict)
+
+    def snapshot(self) -> CallSnapshot:
+        return CallSnapshot(
+            self.call_id,
+            self.state,
+            self.call,
+            MappingProxyType(dict(self.participants)),
+            MappingProxyType(dict(self.sessions)),
+            MappingProxyType(dict(self.operations)),
+            self.roster_sequence,
+            tuple(sorted(self.held)),
+        )
+
+
+def _id(obj: ODataObject) -> str | None:
+    value = getattr(obj, "id", None)
+    return value if isinstance(value, str) else None
+
+
+class CallTracker:
+    """Per-call state, roster, content sharing sessions and operations, from notifications."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: dict[str, _CallRecord] = {}
+        self._events: list[TrackerEvent] = []
+
+    def attach(self, dispatcher: Dispatcher) -> None:
+        """Receive every notification a dispatcher dispatches."""
+        dispatcher.add(self.apply)
+
+    def apply(self, notification: Notification) -> None:
+        """Fold one notification into the picture."""
+        call_id = notification.resource.call_id
+        if call_id is None:
+            return
+        with self._lock:
+            record = self._calls.get(call_id)
+            if record is None:
+                record = self._calls[call_id] = _CallRecord(call_id)
+            kind = notification.resource.kind
+            if kind is ResourceKind.CALL:
+                self._call(record, notification)
+            elif kind is ResourceKind.PARTICIPANTS:
+                self._participants(record, notification)
+            elif kind is ResourceKind.CONTENT_SHARING_SESSIONS:
+                self._keyed(record.sessions, record.ended_sessions, notification)
+            elif kind is ResourceKind.OPERATIONS:
+                self._operations(record, notification)
+
+    def get(self, call_id: str) -> CallSnapshot | None:
+        """A snapshot of one call, or None if nothing was heard about it."""
+        with self._lock:
+            record = self._calls.get(call_id)
+            return None if record is None else record.snapshot()
+
+    def snapshots(self) -> dict[str, CallSnapshot]:
+        """Snapshots of every call heard about."""
+        with self._lock:
+            return {k: v.snapshot() for k, v in self._calls.items()}
+
+    def events(self) -> list[TrackerEvent]:
+        """What was noticed so far (stale states, gaps, duplicates), in order."""
+        with self._lock:
+            return list(self._events)
+
+    def _event(self, call_id: str, code: str, message: str) -> None:
+        self._events.append(TrackerEvent(call_id, code, message))
+
+    # -- the call itself -------------------------------------------------------------------
+
+    def _call(self, record: _CallRecord, n: Notification) -> None:
+        data = n.resource_data
+        call = data if isinstance(data, Call) else None
+        new_state: str | None = None
+        if call is not None and isinstance(call.state, str):
+            new_state = str(call.state)
+        if n.change_type == "deleted":
+            new_state = TERMINATED
+        if new_state is None:
+            return
+        current = record.state
+        if current == TERMINATED and new_state != TERMINATED:
+            self._event(record.call_id, "state.after-terminated", f"{new_state} after terminated")
+            return
+        if current is not None and state_rank(new_state) < state_rank(current):
+            self._event(record.call_id, "state.stale", f"{new_state} arrived after {current}")
+            return
+        record.state = new_state
+        if call is not None:
+            record.call = call
+
+    # -- participants ----------------------------------------------------------------------
+
+    def _participants(self, record: _CallRecord, n: Notification) -> None:
+        items = n.items
+        deltas = [d for d in items if isinstance(d, DeltaParticipants)]
+        people = [p for p in items if isinstance(p, Participant)]
+        for delta in deltas:
+            self._delta(record, delta)
+        if not people:
+            return
+        if n.change_type == "deleted":
+            for p in people:
+                record.participants.pop(_id(p) or "", None)
+        elif n.change_type == "created":
+            record.participants.update((pid, p) for p in people if (pid := _id(p)))
+        else:
+            record.participants = {pid: p for p in people if (pid := _id(p))}
+            if record.held:
+                self._event(
+                    record.call_id,
+                    "roster.held-superseded",
+                    f"a full roster superseded held deltas {sorted(record.held)}",
+                )
+            record.held.clear()
+            record.roster_sequence = None
+
+    def _delta(self, record: _CallRecord, delta: DeltaParticipants) -> None:
+        seq = delta.sequence_number
+        if not isinstance(seq, int):
+            self._event(record.call_id, "roster.no-sequence", "a delta roster without a number")
+            return
+        last = record.roster_sequence
+        if (last is not None and seq <= last) or seq in record.held:
+            self._event(record.call_id, "roster.duplicate", f"delta {seq} was already seen")
+            return
+        if last is not None and seq > last + 1:
+            record.held[seq] = delta
+            self._event(
+                record.call_id,
+                "roster.gap",
+                f"delta {seq} arrived after {last}; held until {last + 1} arrives",
+            )
+            return
+        self._apply_delta(record, seq, delta)
+        while record.roster_sequence is not None and record.roster_sequence + 1 in record.held:
+            following = record.roster_sequence + 1
+            self._apply_delta(record, following, record.held.pop(following))
+
+    def _apply_delta(self, record: _CallRecord, seq: int, delta: DeltaParticipants) -> None:
+        for p in delta.participants or []:
+            pid = _id(p)
+            if pid is None:
+                continue
+            if p.removed_state:
+                record.participants.pop(pid, None)
+            else:
+                record.participants[pid] = p
+        record.roster_sequence = seq
+
+    # -- sessions and operations -----------------------------------------------------------
+
+    def _keyed(self, live: dict[str, Any], ended: set[str], n: Notification) -> None:
+        for item in n.items:
+            item_id = _id(item) or n.resource.item_id
+            if item_id is None or item_id in ended:
+                continue
+            if n.change_type == "deleted":
+                live.pop(item_id, None)
+                ended.add(item_id)
+            else:
+                live[item_id] = item
+
+    def _operations(self, record: _CallRecord, n: Notification) -> None:
+        fresh: list[ODataObject] = []
+        for op in n.items:
+            if not isinstance(op, CommsOperation):
+                continue
+            op_id = _id(op) or n.resource.item_id
+            known = record.operations.get(op_id or "")
+            if known is not None and _status_rank(op) < _status_rank(known):
+                self._event(record.call_id, "operation.stale", f"{op_id}: {op.status} is older")
+                continue
+            fresh.append(op)
+        if fresh:
+            self._keyed(
+                record.operations,
+                record.ended_operations,
+                Notification(n.change_type, n.resource_url, n.resource, fresh, n.raw, n.index),
+            )
+
+
+def _status_rank(op: CommsOperation) -> int:
+    return _STATUS_RANK.get(str(op.status).lower(), 0) if op.status else 0
