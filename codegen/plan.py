@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from codegen import naming
@@ -264,10 +264,20 @@ class Planner:
         self._uniquify(plan)
         return plan
 
-    def parameters_plan(self, op: Operation) -> tuple[ClassPlan, OperationPlan]:
-        """The parameters class and the facts of an action or function."""
+    def parameters_plan(
+        self, op: Operation, overloaded: bool = False
+    ) -> tuple[ClassPlan, OperationPlan]:
+        """The parameters class and the facts of an action or function.
+
+        Its pseudo-qname is `ns.op(binding)` (`ns.op()` unbound). Function overloads with the
+        same binding differ by their parameter names, so when `overloaded`, an overload with
+        parameters adds them after a semicolon: `ns.columnsAfter(ns.workbookRange;count)`.
+        """
         binding = op.binding
         qname = f"{op.qname}({binding})" if binding else f"{op.qname}()"
+        names = [p.name for p in (op.parameters[1:] if op.is_bound else op.parameters)]
+        if overloaded and names:
+            qname = f"{qname[:-1]};{','.join(names)})"
         package = naming.package_name(op.namespace)
         stem = naming.snake_case(op.name)
         cstem = naming.pascal_case(op.name)
@@ -352,8 +362,9 @@ class Planner:
             elif isinstance(t, EnumType):
                 enums.append(self.enum_plan(t))
         operations: list[OperationPlan] = []
+        signatures = Counter((op.qname, str(op.binding)) for op in self.scope.operations)
         for op in self.scope.operations:
-            cp, opp = self.parameters_plan(op)
+            cp, opp = self.parameters_plan(op, signatures[op.qname, str(op.binding)] > 1)
             classes.append(cp)
             operations.append(opp)
         by_qname = {c.qname: c for c in classes}

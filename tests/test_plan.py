@@ -287,3 +287,37 @@ def test_descriptions_are_safe_docstrings(description: str, expected: str) -> No
         )
     )
     assert cls(plan, "t.c").doc == expected
+
+
+def test_function_overloads_get_distinct_parameters_types() -> None:
+    plan = plan_of(
+        schema(
+            "t",
+            """
+            <ComplexType Name="range" />
+            <Function Name="columnsAfter" IsBound="true">
+              <Parameter Name="bindingParameter" Type="t.range" />
+              <ReturnType Type="t.range" />
+            </Function>
+            <Function Name="columnsAfter" IsBound="true">
+              <Parameter Name="bindingParameter" Type="t.range" />
+              <Parameter Name="count" Type="Edm.Int32" Nullable="false" />
+              <ReturnType Type="t.range" />
+            </Function>
+            <Function Name="columnsAfter" IsBound="true">
+              <Parameter Name="bindingParameter" Type="t.range" />
+              <Parameter Name="count" Type="Edm.Int32" Nullable="false" />
+              <Parameter Name="skip" Type="Edm.Int32" Nullable="false" />
+              <ReturnType Type="t.range" />
+            </Function>
+            """,
+        )
+    )
+    params = {c.qname: c for c in plan.classes if c.kind == "parameters"}
+    assert {q: [f.wire for f in c.fields] for q, c in params.items()} == {
+        "t.columnsAfter(t.range)": [],
+        "t.columnsAfter(t.range;count)": ["count"],
+        "t.columnsAfter(t.range;count,skip)": ["count", "skip"],
+    }
+    assert len({(c.module, c.class_name) for c in params.values()}) == 3
+    assert sorted(o.parameters for o in plan.operations) == sorted(params)
