@@ -45,6 +45,7 @@ def model(doc: Document) -> Model:
 
 
 def schema(doc: Document, ns: str) -> Schema:
+    """The schema of namespace `ns`."""
     return next(s for s in doc.schemas if s.namespace == ns)
 
 

@@ -61,12 +61,14 @@ def http_server() -> Iterator[str]:
 
 @pytest.fixture
 def secret_file(tmp_path: Path) -> Path:
+    """A file whose content must never show up anywhere."""
     path = tmp_path / "secret.txt"
     path.write_text(SECRET)
     return path
 
 
 def hostile_documents(secret: Path, url: str) -> dict[str, str]:
+    """Each attack by name; it tries to read `secret` and to reach the server at `url`."""
     body = EDMX_BODY
     return {
         "billion-laughs": (

@@ -27,6 +27,7 @@ WARNING_ONLY = """<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.or
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, object]]:
+    """Run `inspect --json` with `args`; its exit status and parsed output."""
     status = main(["inspect", "--json", *args])
     out = capsys.readouterr().out
     return status, json.loads(out)
@@ -264,6 +265,7 @@ def snapshot_lines(diagnostics: Sequence[Diagnostic]) -> list[str]:
 
 
 def split_snapshot(text: str) -> tuple[list[str], list[str]]:
+    """The snapshot's `#` header lines and its diagnostic lines."""
     lines = text.splitlines()
     header = [line for line in lines if line.startswith("#")]
     body = [line for line in lines if line and not line.startswith("#")]

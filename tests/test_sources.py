@@ -52,6 +52,7 @@ class _Server(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
+    """A local HTTP server serving the fixture, recording each request path."""
     _Server.requests = []
     httpd = HTTPServer(("127.0.0.1", 0), _Server)
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
