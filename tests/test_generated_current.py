@@ -1,0 +1,24 @@
+"""The committed `generated/` is exactly what the pinned inputs generate (`make generate`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from codegen.generate import generate
+from codegen.sources import load_pinned, load_sources
+from tests.conftest import shared_path
+
+
+def test_committed_generated_package_is_current() -> None:
+    sources = load_sources()
+    for pinned in (sources.base, *sources.overlays):
+        shared_path(pinned.path.name)  # skips, loudly, when the shared metadata is absent
+    model = load_pinned(sources)
+    changed, summary = generate(model, sources.roots, sources.out, sources.package, check=True)
+    if changed:
+        pytest.fail(
+            f"{sources.out.name}/ is stale; run `make generate` and commit it:\n{summary}",
+            pytrace=False,
+        )
+    leftovers = [p.name for p in sources.out.parent.glob(f".{sources.out.name}.*")]
+    assert leftovers == [], "--check left temporary folders behind"
