@@ -1,0 +1,370 @@
+"""A webhook receiver for Graph's calling notifications: a WSGI (and ASGI) application.
+
+`POST` a `commsNotifications` JSON body: it is validated leniently, each notification goes to
+the dispatcher's handlers, and the answer is `202 Accepted` with an empty body. Refusals:
+
+| status | when |
+| --- | --- |
+| 400 | not JSON, or failed validation (the answer lists the findings), or cut short |
+| 401 | the authentication hook refused the request's headers |
+| 405 | any method but `POST` (with `Allow: POST`) |
+| 411 | no `Content-Length` (the body's size is checked before a byte is read) |
+| 413 | `Content-Length` over `max_body` |
+| 415 | a content type other than `application/json` |
+
+A handler that raises does not lose the notification and does not change the answer: the
+failure is logged and kept in `receiver.dead_letters`, whose `retry()` runs just the handlers
+that failed again.
+
+Authentication: Graph signs each calling notification with a bearer JWT in `Authorization`
+(issuer `https://api.botframework.com`, audience your bot's app id). Validating it is the hook's
+job; the hook sees the headers (lower-case names) and returns True to let the request in:
+
+```python
+def check_token(headers: Mapping[str, str]) -> bool:
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and my_jwt_validator(token)  # e.g. PyJWT + the JWKS
+
+app = NotificationReceiver(dispatcher, authenticate=check_token)
+```
+
+`serve()` runs any WSGI application on a stdlib threading server with HTTP/1.1 keep-alive
+(wsgiref alone answers one request per connection), for tests, examples and small bots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import threading
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
+
+from .errors import InvalidBodyError
+from .findings import Finding
+from .notifications import DeadLetters, Dispatcher, Validator, parse_notifications
+
+log = logging.getLogger(__name__)
+
+Authenticator = Callable[[Mapping[str, str]], bool]
+"""Sees the request headers (lower-case names); True lets the request in."""
+
+DEFAULT_MAX_BODY = 1 << 20
+_JSON = "application/json"
+_REASONS = {
+    202: "Accepted",
+    400: "Bad Request",
+    401: "Unauthorized",
+    405: "Method Not Allowed",
+    411: "Length Required",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the receiver answers: a status, headers and a body."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
+
+    @property
+    def status_line(self) -> str:
+        """`202 Accepted` and the like."""
+        return f"{self.status} {_REASONS.get(self.status, '')}".rstrip()
+
+
+def _refuse(
+    status: int,
+    code: str,
+    message: str,
+    findings: Iterable[Finding] = (),
+    extra: tuple[tuple[str, str], ...] = (),
+) -> Reply:
+    payload: dict[str, Any] = {"error": {"code": code, "message": message}}
+    listed = [f.as_dict() for f in findings]
+    if listed:
+        payload["findings"] = listed
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    headers = (("Content-Type", _JSON), ("Content-Length", str(len(body))), *extra)
+    return Reply(status, headers, body)
+
+
+_ACCEPTED = Reply(202, (("Content-Length", "0"),))
+
+
+class NotificationReceiver:
+    """Validates, dispatches and acknowledges notification bodies; a WSGI app when called."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher | None = None,
+        *,
+        authenticate: Authenticator | None = None,
+        validator: Validator | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
+    ) -> None:
+        self.dispatcher = dispatcher if dispatcher is not None else Dispatcher()
+        self.authenticate = authenticate
+        self.validator = validator
+        self.max_body = max_body
+        self.dead_letters = DeadLetters()
+        self._lock = threading.Lock()
+        self._statuses: Counter[int] = Counter()
+        self._delivered = 0
+
+    def stats(self) -> dict[str, Any]:
+        """Requests answered by status, and notifications delivered to the dispatcher."""
+        with self._lock:
+            return {"statuses": dict(self._statuses), "notifications": self._delivered}
+
+    def _count(self, reply: Reply, delivered: int = 0) -> Reply:
+        with self._lock:
+            self._statuses[reply.status] += 1
+            self._delivered += delivered
+        return reply
+
+    def handle(
+        self, method: str, headers: Mapping[str, str], read: Callable[[int], bytes]
+    ) -> Reply:
+        """Answer one request; `headers` have lower-case names, `read(n)` reads the body."""
+        if method != "POST":
+            return self._count(
+                _refuse(
+                    405, "methodNotAllowed", f"{method} is not allowed", (), (("Allow", "POST"),)
+                )
+            )
+        if self.authenticate is not None and not self.authenticate(headers):
+            return self._count(
+                _refuse(
+                    401, "unauthorized", "not authenticated", (), (("WWW-Authenticate", "Bearer"),)
+                )
+            )
+        media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media != _JSON:
+            return self._count(
+                _refuse(415, "unsupportedMediaType", f"expected {_JSON}, got {media or 'none'}")
+            )
+        declared = headers.get("content-length")
+        if declared is None:
+            return self._count(_refuse(411, "lengthRequired", "Content-Length is required"))
+        if not declared.isdigit():
+            return self._count(_refuse(400, "badRequest", f"bad Content-Length {declared!r}"))
+        length = int(declared)
+        if length > self.max_body:
+            return self._count(
+                _refuse(413, "tooLarge", f"{length} bytes is over the limit of {self.max_body}")
+            )
+        body = _read_exactly(read, length)
+        if len(body) < length:
+            return self._count(
+                _refuse(400, "badRequest", f"got {len(body)} of {length} declared bytes")
+            )
+        try:
+            batch = parse_notifications(body, validator=self.validator)
+        except InvalidBodyError as exc:
+            return self._count(
+                _refuse(400, "invalidNotification", str(exc).split("\n", 1)[0], exc.findings)
+            )
+        for notification in batch.notifications:
+            self.dead_letters.add(self.dispatcher.dispatch(notification))
+        return self._count(_ACCEPTED, len(batch.notifications))
+
+    # -- WSGI --------------------------------------------------------------------------------
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        """The WSGI entry point."""
+        headers = {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            if environ.get(key):
+                headers[key.replace("_", "-").lower()] = environ[key]
+        stream = environ["wsgi.input"]
+        reply = self.handle(environ.get("REQUEST_METHOD", "GET"), headers, stream.read)
+        start_response(reply.status_line, list(reply.headers))
+        return [reply.body]
+
+    # -- ASGI --------------------------------------------------------------------------------
+
+    async def asgi(
+        self,
+        scope: MutableMapping[str, Any],
+        receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+        send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
+    ) -> None:
+        """The ASGI entry point (HTTP only); handlers run in a worker thread."""
+        if scope["type"] != "http":
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        declared = headers.get("content-length", "")
+        # Read at most the limit; `handle` then decides on what it sees in the headers.
+        budget = int(declared) if declared.isdigit() and int(declared) <= self.max_body else 0
+        chunks: list[bytes] = []
+        more = budget > 0
+        while more and sum(map(len, chunks)) < budget:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        stream = io.BytesIO(b"".join(chunks)[:budget])
+        reply = await asyncio.to_thread(self.handle, scope["method"], headers, stream.read)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": reply.status,
+                "headers": [(k.lower().encode(), v.encode()) for k, v in reply.headers],
+            }
+        )
+        await send({"type": "http.response.body", "body": reply.body})
+
+
+def _read_exactly(read: Callable[[int], bytes], length: int) -> bytes:
+    parts: list[bytes] = []
+    left = length
+    while left > 0:
+        chunk = read(left)
+        if not chunk:
+            break
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+# -- a small threaded HTTP/1.1 server for WSGI apps ------------------------------------------
+
+
+class _BoundedInput:
+    """`wsgi.input` that never reads past the request's body, and knows what is left."""
+
+    def __init__(self, stream: Any, length: int) -> None:
+        self.stream = stream
+        self.left = length
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0 or size > self.left:
+            size = self.left
+        data: bytes = self.stream.read(size) if size else b""
+        self.left -= len(data)
+        return data
+
+
+class _ServerHandler(ServerHandler):
+    """Closes the connection (and says so) when the app left too much of the body unread."""
+
+    http_version = "1.1"
+    max_drain = 256 * 1024
+
+    def cleanup_headers(self) -> None:
+        super().cleanup_headers()
+        this: Any = self  # typeshed lacks `headers` and the `request_handler` back-pointer
+        body: Any = self.stdin
+        if isinstance(body, _BoundedInput) and body.left > self.max_drain:
+            this.headers["Connection"] = "close"
+            this.request_handler.close_connection = True
+
+
+class _KeepAliveHandler(WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # wsgiref writes the status line and each header separately; unbuffered, those small
+    # segments meet the client's delayed ACK and every answer waits ~40 ms.
+    wbufsize = -1
+    disable_nagle_algorithm = True
+
+    def handle(self) -> None:
+        self.close_connection = True
+        self._handle_one()
+        while not self.close_connection:
+            self._handle_one()
+
+    def _handle_one(self) -> None:
+        self.raw_requestline = self.rfile.readline(65537)
+        if not self.raw_requestline or len(self.raw_requestline) > 65536:
+            self.close_connection = True
+            return
+        if not self.parse_request():
+            return
+        declared = self.headers.get("Content-Length", "0")
+        body = _BoundedInput(self.rfile, int(declared) if declared.isdigit() else 0)
+        stdin: Any = body
+        stdout: Any = self.wfile
+        handler = _ServerHandler(
+            stdin, stdout, self.get_stderr(), self.get_environ(), multithread=True
+        )
+        handler.request_handler = self  # type: ignore[attr-defined]  # wsgiref's back-pointer
+        handler.run(self.server.get_app())  # type: ignore[attr-defined]
+        if not self.close_connection and body.left:
+            # What the app didn't read would be taken for the next request: skip it.
+            while body.read(65536):
+                pass
+        self.wfile.flush()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+
+class RunningServer:
+    """A WSGI app served on a loopback port in a background thread; a context manager."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], host: str, port: int) -> None:
+        self.server = _ThreadingWSGIServer((host, port), _KeepAliveHandler)
+        self.server.set_app(app)
+        self.host = host
+        self.port = int(self.server.server_address[1])
+        # A short poll keeps `close()` quick; serve_forever only checks for shutdown between polls.
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        """`http://host:port/`."""
+        return f"http://{self.host}:{self.port}/"
+
+    def close(self) -> None:
+        """Stop serving and release the port."""
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join()
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def serve(
+    app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 0
+) -> RunningServer:
+    """Serve a WSGI app in the background; port 0 lets the OS choose a free one."""
+    server = RunningServer(app, host, port)
+    log.info("serving on %s", server.url)
+    return server
+
+
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "Authenticator",
+    "NotificationReceiver",
+    "Reply",
+    "RunningServer",
+    "serve",
+]
