@@ -1,0 +1,335 @@
+"""Check documented examples: type, validate and round-trip each body, and render the report.
+
+The Python API behind `python -m runtime examples` and `python -m runtime validate`:
+
+- `check_page(path, policy=…)` reads a documentation page and returns one `ExampleReport` per
+  body; `check_pages` keeps each page's own findings too.
+- `validate_body(value, type=… | request=… | notification=True)` checks one parsed body.
+- `render_text` and `render_json` turn reports into the CLI's output.
+
+Each body is typed (`runtime.resolve_type`), validated (`runtime.validate`) and, when it has no
+errors, read into the generated models and written back (`runtime.roundtrip`). Requests are what a
+bot sends, so by default they are validated strictly; responses and notifications are what it
+receives, so leniently (`Policy`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from .findings import Finding, has_errors
+from .resolve_type import RequestTyping, type_notification, type_request, type_response
+from .roundtrip import roundtrip
+from .validate import DynamicType, Mode, TypeRef, validate
+
+Policy = Literal["by-direction", "strict", "lenient"]
+"""How strictly to validate: requests strict and received bodies lenient, or one mode for all."""
+
+Outcome = Literal["ok", "warnings", "errors"]
+
+
+class ExampleLike(Protocol):
+    """What this module needs of a documentation example (see `runtime.docpages.Example`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def method(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def status(self) -> int | None: ...
+    @property
+    def body_text(self) -> str | None: ...
+    @property
+    def value(self) -> Any: ...
+    @property
+    def repairs(self) -> Sequence[Finding]: ...
+    @property
+    def errors(self) -> Sequence[Finding]: ...
+    @property
+    def request_id(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BodyReport:
+    """One body's declared type, findings (typing and validation) and round-trip outcome."""
+
+    type: str | None
+    findings: tuple[Finding, ...] = ()
+    roundtrip: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleReport:
+    """The report of one documented body: where it is, what it is, and what is wrong with it."""
+
+    id: str
+    file: str
+    line: int | None
+    kind: str
+    method: str | None
+    url: str | None
+    status: int | None
+    type: str | None
+    repairs: tuple[Finding, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    roundtrip: bool | None = None
+
+    @property
+    def outcome(self) -> Outcome:
+        """`errors`, `warnings` or `ok`, counting repairs too."""
+        every = self.repairs + self.findings
+        if has_errors(every):
+            return "errors"
+        return "warnings" if any(f.severity == "warning" for f in every) else "ok"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form of the report (one object per body)."""
+        return {
+            "id": self.id,
+            "source": {"file": self.file, "line": self.line},
+            "kind": self.kind,
+            "method": self.method,
+            "url": self.url,
+            "status": self.status,
+            "type": self.type,
+            "repairs": [f.as_dict() for f in self.repairs],
+            "findings": [f.as_dict() for f in self.findings],
+            "roundtrip": self.roundtrip,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PageReport:
+    """A page: its own findings (unreadable blocks and the like) and its examples' reports."""
+
+    file: str
+    format: str
+    findings: tuple[Finding, ...] = ()
+    examples: tuple[ExampleReport, ...] = ()
+
+    @property
+    def has_errors(self) -> bool:
+        """True when the page or any of its examples has an error."""
+        return has_errors(self.findings) or any(e.outcome == "errors" for e in self.examples)
+
+
+@dataclass
+class _Context:
+    """What checking one page carries from example to example."""
+
+    policy: Policy
+    requests: dict[str, RequestTyping] = field(default_factory=dict)
+
+
+def mode_for(kind: str, policy: Policy) -> Mode:
+    """The validation mode of a body of this kind under the policy."""
+    if policy == "by-direction":
+        return "strict" if kind == "request" else "lenient"
+    return policy
+
+
+def check_body(
+    value: Any,
+    declared: TypeRef | None,
+    *,
+    mode: Mode,
+    partial: bool,
+    dynamic: Mapping[str, DynamicType] | None = None,
+    typing_findings: Iterable[Finding] = (),
+) -> BodyReport:
+    """Validate a parsed body as `declared`; round-trip it when nothing is an error."""
+    findings = list(typing_findings)
+    if declared is None:
+        return BodyReport(None, tuple(findings))
+    findings.extend(validate(value, declared, mode=mode, partial=partial, dynamic=dynamic))
+    tripped: bool | None = None
+    if not has_errors(findings):
+        result = roundtrip(value, declared, dynamic=dynamic)
+        findings.extend(result.findings)
+        tripped = result.ok
+    return BodyReport(str(declared), tuple(findings), tripped)
+
+
+def validate_body(
+    value: Any,
+    *,
+    type: str | None = None,
+    request: str | None = None,
+    notification: bool = False,
+    mode: Mode | None = None,
+    partial: bool = False,
+) -> BodyReport:
+    """Check one parsed body given its type, its request line (`'POST URL'`), or as a notification.
+
+    Exactly one of `type`, `request` and `notification` says how to type the body. The mode
+    defaults to strict for a type or a request (what we send), lenient for a notification.
+    """
+    chosen = [type is not None, request is not None, notification]
+    if sum(chosen) != 1:
+        raise ValueError("give exactly one of type=, request= or notification=True")
+    if type is not None:
+        return check_body(value, TypeRef.parse(type), mode=mode or "strict", partial=partial)
+    if request is not None:
+        method, _, url = request.strip().partition(" ")
+        if not url.strip():
+            raise ValueError(f"request must be 'METHOD URL', got {request!r}")
+        typed = type_request(method, url.strip())
+        return check_body(
+            value,
+            typed.body,
+            mode=mode or "strict",
+            partial=typed.partial or partial,
+            typing_findings=typed.findings,
+        )
+    notified = type_notification(value)
+    return check_body(
+        value,
+        notified.type,
+        mode=mode or "lenient",
+        partial=True,
+        dynamic=notified.dynamic,
+        typing_findings=notified.findings,
+    )
+
+
+def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
+    """Type, validate and round-trip one documented example."""
+    kind = example.kind
+    mode = mode_for(kind, context.policy)
+    has_body = example.value is not None and not example.errors
+    report = BodyReport(None)
+    if kind == "request":
+        typed = type_request(example.method or "", example.url or "")
+        context.requests[example.id] = typed
+        if has_body:
+            report = check_body(
+                example.value,
+                typed.body,
+                mode=mode,
+                partial=typed.partial,
+                typing_findings=typed.findings,
+            )
+        else:
+            report = BodyReport(str(typed.body) if typed.body else None, typed.findings)
+    elif kind == "response" and has_body:
+        request = context.requests.get(example.request_id or "")
+        typed_response = type_response(example.status, request)
+        report = check_body(
+            example.value,
+            typed_response.type,
+            mode=mode,
+            partial=True,
+            typing_findings=typed_response.findings,
+        )
+    elif kind == "notification" and has_body:
+        notified = type_notification(example.value)
+        report = check_body(
+            example.value,
+            notified.type,
+            mode=mode,
+            partial=True,
+            dynamic=notified.dynamic,
+            typing_findings=notified.findings,
+        )
+    return ExampleReport(
+        id=example.id,
+        file=example.file,
+        line=example.line,
+        kind=kind,
+        method=example.method,
+        url=example.url,
+        status=example.status,
+        type=report.type,
+        repairs=tuple(example.repairs) + tuple(example.errors),
+        findings=report.findings,
+        roundtrip=report.roundtrip,
+    )
+
+
+def check_pages(paths: Iterable[str | Path], policy: Policy = "by-direction") -> list[PageReport]:
+    """Read each documentation page and check every example on it."""
+    from .docpages import read_page
+
+    pages = []
+    for path in paths:
+        page = read_page(path)
+        context = _Context(policy)
+        examples = tuple(check_example(e, context) for e in page.examples)
+        pages.append(PageReport(str(page.file), page.format, tuple(page.findings), examples))
+    return pages
+
+
+def check_page(path: str | Path, policy: Policy = "by-direction") -> list[ExampleReport]:
+    """One report per body of a documentation page, in page order."""
+    return list(check_pages([path], policy)[0].examples)
+
+
+# -- rendering --------------------------------------------------------------------------------
+
+
+def render_json(pages: Sequence[PageReport]) -> str:
+    """The JSON report: a list with one object per body, across all pages."""
+    return json.dumps(
+        [e.as_dict() for page in pages for e in page.examples], ensure_ascii=False, indent=2
+    )
+
+
+def render_text(pages: Sequence[PageReport]) -> str:
+    """The readable report: per page a table of examples, then the findings under each."""
+    out: list[str] = []
+    for page in pages:
+        out.extend(_page_text(page))
+    totals = Counter(e.outcome for page in pages for e in page.examples)
+    out.append(
+        f"{sum(totals.values())} bodies: {totals['ok']} ok, {totals['warnings']} with warnings, "
+        f"{totals['errors']} with errors"
+    )
+    return "\n".join(out) + "\n"
+
+
+def _page_text(page: PageReport) -> list[str]:
+    kinds = Counter(e.kind for e in page.examples)
+    counted = ", ".join(f"{n} {k}s" for k, n in sorted(kinds.items()))
+    lines = [f"{page.file} ({page.format}): {len(page.examples)} bodies ({counted or 'none'})"]
+    lines.extend(f"  {f}" for f in page.findings)
+    header = ("id", "kind", "line", "type", "status", "round trip")
+    rows = [
+        (
+            e.id,
+            e.kind,
+            str(e.line or ""),
+            e.type or "-",
+            e.outcome,
+            {True: "yes", False: "NO", None: "-"}[e.roundtrip],
+        )
+        for e in page.examples
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines.append("")
+    for row in [header, *rows]:
+        lines.append(
+            "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        )
+    for e in page.examples:
+        every = e.repairs + e.findings
+        if not every:
+            continue
+        what = f"{e.method} {e.url}" if e.method else f"status {e.status}"
+        lines.append("")
+        lines.append(f"{e.id}  {e.kind}  {what}  ({e.file}:{e.line})")
+        lines.extend(f"  {f}" for f in every)
+    lines.append("")
+    return lines
