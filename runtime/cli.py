@@ -1,0 +1,144 @@
+"""Command line of the runtime: `examples` (report on documentation pages) and `validate` (a body).
+
+Exit status: 0 when nothing is an error, 1 when a body (or a page) has an error, 2 when the input
+can't be read at all (a missing file, no JSON) or the arguments are wrong. Bad input is reported
+in one line on stderr, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .examples import ExampleReport, Policy, check_pages, render_json, render_text
+from .examples import validate_body as check_value
+from .findings import has_errors
+from .lenient_json import parse_lenient
+
+
+class InputError(Exception):
+    """Input that can't be checked at all; its message is the one line the user sees."""
+
+
+def _readable(path: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{path}: no such file")
+    if not p.is_file():
+        raise InputError(f"{path}: not a file")
+    return p
+
+
+def cmd_examples(args: argparse.Namespace) -> int:
+    """Report on every example of each page; 1 when any has an error."""
+    for path in args.paths:
+        _readable(path)
+    policy: Policy = "strict" if args.strict else "lenient" if args.lenient else "by-direction"
+    try:
+        pages = check_pages(args.paths, policy)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(exc)) from None
+    if args.json:
+        for page in pages:  # the JSON is one object per body; page-level findings go to stderr
+            for f in page.findings:
+                print(f"{page.file}: {f}", file=sys.stderr)
+        sys.stdout.write(render_json(pages) + "\n")
+    else:
+        sys.stdout.write(render_text(pages))
+    return 1 if any(p.has_errors for p in pages) else 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate one JSON body typed by --type, --request or --notification."""
+    path = _readable(args.file)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{args.file}: {exc.strerror or exc}") from None
+    parsed = parse_lenient(raw)
+    if parsed.errors:
+        first = parsed.errors[0]
+        where = f"line {first.line}: " if first.line is not None else ""
+        raise InputError(f"{args.file}: {where}{first.message}")
+    if len(parsed.values) != 1:
+        raise InputError(f"{args.file}: expected one JSON value, found {len(parsed.values)}")
+    value = parsed.values[0]
+    body = check_value(
+        value,
+        type=args.type,
+        request=args.request,
+        notification=args.notification,
+        mode="strict" if args.strict else "lenient" if args.lenient else None,
+        partial=args.partial,
+    )
+    method, _, url = (args.request or "").strip().partition(" ")
+    kind = "notification" if args.notification else "request" if args.request else "body"
+    report = ExampleReport(
+        id=path.name,
+        file=args.file,
+        line=parsed.value_lines[0] if parsed.value_lines else 1,
+        kind=kind,
+        method=method.upper() or None,
+        url=url.strip() or None,
+        status=None,
+        type=body.type,
+        repairs=parsed.repairs,
+        findings=body.findings,
+        roundtrip=body.roundtrip,
+    )
+    if args.json:
+        sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        trip = {True: "round trip ok", False: "round trip FAILED", None: "no round trip"}
+        print(f"{args.file}: {report.type or 'untyped'}: {report.outcome}, {trip[body.roundtrip]}")
+        for f in report.repairs + report.findings:
+            print(f"  {f}")
+    return 1 if has_errors(report.repairs + report.findings) else 0
+
+
+def _add_mode(p: argparse.ArgumentParser, default: str) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"unknown enum members and types are errors (default: {default})",
+    )
+    group.add_argument(
+        "--lenient", action="store_true", help="unknown enum members and types are warnings"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `python -m runtime`."""
+    parser = argparse.ArgumentParser(prog="python -m runtime", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("examples", help="check every example of documentation pages")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="documentation page (text or .md)")
+    p.add_argument("--json", action="store_true", help="print a JSON list, one object per body")
+    _add_mode(p, "requests strict, responses and notifications lenient")
+    p.set_defaults(func=cmd_examples)
+    p = sub.add_parser("validate", help="validate one JSON body")
+    p.add_argument("file", metavar="FILE", help="a file holding one JSON body")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--type", metavar="QNAME", help="declared type, e.g. microsoft.graph.call")
+    how.add_argument("--request", metavar="'METHOD URL'", help="type the body from its request")
+    how.add_argument("--notification", action="store_true", help="a callback notification body")
+    p.add_argument("--partial", action="store_true", help="don't require Nullable=false properties")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_mode(p, "strict for --type and --request, lenient for --notification")
+    p.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        status: int = args.func(args)
+    except (InputError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return status
