@@ -137,3 +137,44 @@ def test_module_entry_point(tmp_path: Path) -> None:
 def test_examples_missing_page_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["examples", "/nonexistent/page.txt"]) == 2
     assert capsys.readouterr().err == "error: /nonexistent/page.txt: no such file\n"
+
+
+def test_examples_on_the_seed_page_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["examples", str(SEED), "--json"]) == 1  # the page has two real errors
+    captured = capsys.readouterr()
+    reports = json.loads(captured.out)
+    assert len(reports) == 35
+    assert set(reports[0]) == {
+        "id",
+        "source",
+        "kind",
+        "method",
+        "url",
+        "status",
+        "type",
+        "repairs",
+        "findings",
+        "roundtrip",
+    }
+    errored = [r["id"] for r in reports if any(f["severity"] == "error" for f in r["findings"])]
+    assert len(errored) == 2
+    assert all(r["roundtrip"] is None for r in reports if r["id"] in errored)
+    assert "page.prose-before-body" in captured.err  # page-level findings, outside the list
+
+
+def test_examples_on_the_seed_page_text(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["examples", str(SEED)]) == 1
+    out = capsys.readouterr().out
+    assert "35 bodies (11 notifications, 12 requests, 12 responses)" in out
+    assert out.count("error type.not-assignable at $.targets[1]") == 2
+    assert out.splitlines()[-1] == "35 bodies: 7 ok, 26 with warnings, 2 with errors"
+
+
+def test_a_body_over_the_size_limit_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "huge.json"
+    path.write_text('{"subject": "' + "x" * (11 * 1024 * 1024) + '"}', encoding="utf-8")
+    assert main(["validate", str(path), "--type", "microsoft.graph.call"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
