@@ -441,7 +441,27 @@ class Planner:
             if f.nullable or f.collection:
                 py = f"{py} | None"
             f.annotation = f"{py} | Unset"
-        c.type_imports = sorted(set(imports.values()) - {c.base_import})
+        c.type_imports = _group_imports(set(imports.values()) - {c.base_import})
+
+
+def _group_imports(lines: set[str]) -> list[str]:
+    """One `from m import a, b` per module, as isort orders them: the standard library, a blank
+    line (an empty string), then relative imports from the farthest package in."""
+    by_module: dict[str, set[str]] = defaultdict(set)
+    for line in lines:
+        module, _, names = line.removeprefix("from ").partition(" import ")
+        by_module[module].add(names)
+
+    def order(module: str) -> tuple[bool, int, str]:
+        dots = len(module) - len(module.lstrip("."))
+        return (dots > 0, -dots, module)
+
+    out: list[str] = []
+    for m in sorted(by_module, key=order):
+        if out and m.startswith(".") and not out[-1].startswith("from ."):
+            out.append("")  # a blank line between the standard library and the package
+        out.append(f"from {m} import {', '.join(sorted(by_module[m]))}")
+    return out
 
 
 def _relative_import(

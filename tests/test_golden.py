@@ -145,6 +145,31 @@ def test_golden_tree_passes_mypy_strict(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_golden_tree_is_lint_clean(tmp_path: Path) -> None:
+    # Sorted imports, no unused or undefined names, no trailing whitespace.
+    _copy(tmp_path, PACKAGE)
+    done = subprocess.run(
+        [
+            str(VENV_BIN / "ruff"),
+            "check",
+            "--isolated",
+            "--no-cache",
+            "--select",
+            "I,F,E,W",
+            "--ignore",
+            "E501",
+            "--line-length",
+            "100",  # the generator's ruff.toml
+            PACKAGE,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 _IMPORT_ALL = textwrap.dedent(
     """
     import importlib, pathlib, sys

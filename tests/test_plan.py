@@ -321,3 +321,32 @@ def test_function_overloads_get_distinct_parameters_types() -> None:
     }
     assert len({(c.module, c.class_name) for c in params.values()}) == 3
     assert sorted(o.parameters for o in plan.operations) == sorted(params)
+
+
+def test_type_imports_are_grouped_and_ordered_like_isort() -> None:
+    plan = plan_of(
+        schema(
+            "x.a",
+            '<ComplexType Name="other" />',
+        ),
+        schema(
+            "x.b",
+            """
+            <EnumType Name="color"><Member Name="red" /></EnumType>
+            <ComplexType Name="thing">
+              <Property Name="when" Type="Edm.DateTimeOffset" />
+              <Property Name="day" Type="Edm.Date" />
+              <Property Name="id" Type="Edm.Guid" />
+              <Property Name="color" Type="x.b.color" />
+              <Property Name="other" Type="x.a.other" />
+            </ComplexType>
+            """,
+        ),
+    )
+    assert cls(plan, "x.b.thing").type_imports == [
+        "from datetime import date, datetime",
+        "from uuid import UUID",
+        "",
+        "from ..x_a.other import Other",
+        "from .color import Color",
+    ]

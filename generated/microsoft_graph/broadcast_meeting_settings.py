@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
-from .._odata import UNSET, Unset
-from .._odata import ODataObject
+from .._odata import UNSET, ODataObject, Unset
 
 if TYPE_CHECKING:
     from .broadcast_meeting_audience import BroadcastMeetingAudience

@@ -11,8 +11,7 @@ from typing import ClassVar
 
 import attrs
 
-from .._odata import UNSET, Unset
-from .._odata import ODataObject
+from .._odata import UNSET, ODataObject, Unset
 
 
 @attrs.define(kw_only=True)

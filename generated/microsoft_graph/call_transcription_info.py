@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
-from .._odata import UNSET, Unset
-from .._odata import ODataObject
+from .._odata import UNSET, ODataObject, Unset
 
 if TYPE_CHECKING:
-    from .call_transcription_state import CallTranscriptionState
     from datetime import datetime
+
+    from .call_transcription_state import CallTranscriptionState
 
 
 @attrs.define(kw_only=True)

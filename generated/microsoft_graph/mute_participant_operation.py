@@ -11,7 +11,6 @@ from typing import ClassVar
 
 import attrs
 
-from .._odata import UNSET, Unset
 from .comms_operation import CommsOperation
 
 

@@ -15,6 +15,8 @@ from .._odata import UNSET, Unset
 from .entity import Entity
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from .access_level import AccessLevel
     from .audio_conferencing import AudioConferencing
     from .broadcast_meeting_settings import BroadcastMeetingSettings
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
     from .meeting_chat_mode import MeetingChatMode
     from .meeting_participants import MeetingParticipants
     from .online_meeting_presenters import OnlineMeetingPresenters
-    from datetime import datetime
 
 
 @attrs.define(kw_only=True)

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
-from .._odata import UNSET, Unset
-from .._odata import ODataObject
+from .._odata import UNSET, ODataObject, Unset
 
 if TYPE_CHECKING:
-    from .teleconference_device_media_quality import TeleconferenceDeviceMediaQuality
     from uuid import UUID
+
+    from .teleconference_device_media_quality import TeleconferenceDeviceMediaQuality
 
 
 @attrs.define(kw_only=True)

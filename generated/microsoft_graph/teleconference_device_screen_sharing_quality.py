@@ -11,7 +11,6 @@ from typing import ClassVar
 
 import attrs
 
-from .._odata import UNSET, Unset
 from .teleconference_device_video_quality import TeleconferenceDeviceVideoQuality
 
 

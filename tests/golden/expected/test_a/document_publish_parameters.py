@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
-from .._odata import UNSET, Unset
-from .._odata import ODataObject
+from .._odata import UNSET, ODataObject, Unset
 
 if TYPE_CHECKING:
-    from .identity import Identity
     from datetime import datetime
+
+    from .identity import Identity
 
 
 @attrs.define(kw_only=True)

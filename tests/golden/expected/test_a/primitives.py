@@ -10,20 +10,17 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
-from .._odata import UNSET, Unset
-from .._odata import ODataObject
+from .._odata import UNSET, ODataObject, Unset
 
 if TYPE_CHECKING:
-    from .address import Address
-    from .color import Color
-    from .permissions import Permissions
-    from datetime import date
-    from datetime import datetime
-    from datetime import time
-    from datetime import timedelta
+    from datetime import date, datetime, time, timedelta
     from decimal import Decimal
     from typing import Any
     from uuid import UUID
+
+    from .address import Address
+    from .color import Color
+    from .permissions import Permissions
 
 
 @attrs.define(kw_only=True)

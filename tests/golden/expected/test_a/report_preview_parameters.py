@@ -10,7 +10,6 @@ from typing import ClassVar
 
 import attrs
 
-from .._odata import UNSET, Unset
 from .._odata import ODataObject
 
 
