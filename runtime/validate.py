@@ -47,7 +47,7 @@ from functools import cache
 from typing import Any, Literal
 
 import generated
-from generated import ReadError, SchemaFacts
+from generated import ODataConverter, ReadError, SchemaFacts
 from generated._odata import PropertyFacts, codec_for_primitive
 
 from .findings import Finding, Severity
@@ -121,24 +121,19 @@ def _short(items: tuple[str, ...] | list[str], limit: int = _HINT_LIMIT) -> str:
 class SchemaIndex:
     """Per-type lookups computed once from the facts: property maps, required sets, hints."""
 
-    def __init__(self, facts: SchemaFacts) -> None:
+    def __init__(self, facts: SchemaFacts, converter: ODataConverter | None = None) -> None:
         self.facts = facts
+        # The converter owns the inheritance rules (base chains, derived types); reuse them.
+        self.converter = converter or ODataConverter(facts, generated.__name__)
         self._props: dict[str, dict[str, PropertyFacts]] = {}
         self._required: dict[str, tuple[PropertyFacts, ...]] = {}
-        self._assignable: dict[str, frozenset[str]] = {}
         self._declared_below: dict[str, dict[str, tuple[str, ...]]] = {}
 
     def properties(self, qname: str) -> dict[str, PropertyFacts]:
         """Declared and inherited properties of a structured type, by wire name."""
         found = self._props.get(qname)
         if found is None:
-            chain = []
-            current: str | None = qname
-            while current is not None:
-                t = self.facts.types[current]
-                chain.append(t)
-                current = t.base
-            found = {p.name: p for t in reversed(chain) for p in t.properties}
+            found = {p.name: p for p in self.converter.all_properties(qname)}
             self._props[qname] = found
         return found
 
@@ -156,15 +151,11 @@ class SchemaIndex:
 
     def assignable(self, qname: str) -> frozenset[str]:
         """`qname` and every type derived from it."""
-        found = self._assignable.get(qname)
-        if found is None:
-            found = frozenset((qname, *self.facts.derived.get(qname, ())))
-            self._assignable[qname] = found
-        return found
+        return self.converter.assignable_to(qname)
 
     def concrete(self, qname: str) -> list[str]:
         """The non-abstract types assignable to `qname`, sorted."""
-        return sorted(q for q in self.assignable(qname) if not self.facts.types[q].abstract)
+        return self.converter.concrete(qname)
 
     def declared_below(self, qname: str, name: str) -> tuple[str, ...]:
         """Types derived from `qname` that declare property `name` (for undeclared hints)."""
@@ -201,7 +192,7 @@ class SchemaIndex:
 @cache
 def default_index() -> SchemaIndex:
     """The index over the generated package's facts, built once per process."""
-    return SchemaIndex(generated.schema())
+    return SchemaIndex(generated.schema(), generated.converter(strict=False))
 
 
 def validate(
