@@ -47,7 +47,7 @@ def cls(plan: PackagePlan, qname: str) -> ClassPlan:
     return next(c for c in plan.classes if c.qname == qname)
 
 
-def annotations(c: ClassPlan) -> dict[str, str]:
+def field_annotations(c: ClassPlan) -> dict[str, str]:
     return {f.attr: f.annotation for f in c.fields}
 
 
@@ -76,7 +76,7 @@ def test_edm_annotations_and_nullability() -> None:
         )
     )
     thing = cls(plan, "t.thing")
-    assert annotations(thing) == {
+    assert field_annotations(thing) == {
         "s": "str | None | Unset",
         "must": "int | Unset",
         "when": "datetime | None | Unset",
@@ -140,11 +140,11 @@ def test_same_short_name_in_two_namespaces_is_aliased() -> None:
     b = cls(plan, "x.b.participant")
     assert b.base_name == "XAParticipant"
     assert b.base_import == "from ..x_a.participant import Participant as XAParticipant"
-    assert annotations(b) == {"other": "XAParticipant | None | Unset"}
+    assert field_annotations(b) == {"other": "XAParticipant | None | Unset"}
     # The base's runtime import serves the annotation too: no second import of the same name.
     assert b.type_imports == []
     both = cls(plan, "x.b.both")
-    assert annotations(both) == {
+    assert field_annotations(both) == {
         "a": "Participant | None | Unset",
         "b": "XBParticipant | None | Unset",
     }
@@ -168,7 +168,7 @@ def test_field_typed_by_its_base_class_uses_the_base_import() -> None:
         )
     )
     branch = cls(plan, "t.branch")
-    assert annotations(branch) == {
+    assert field_annotations(branch) == {
         "parent": "Node | None | Unset",
         "self_": "Branch | None | Unset",
     }
@@ -231,10 +231,10 @@ def test_parameters_classes_for_operations() -> None:
     one = params["t.publish(t.doc)"]
     # A type of the same name already exists: the parameters class steps aside.
     assert (one.module, one.class_name) == ("doc_publish_parameters_2", "DocPublishParameters2")
-    assert annotations(one) == {"from_": "str | Unset"}
+    assert field_annotations(one) == {"from_": "str | Unset"}
     many = params["t.publish(Collection(t.doc))"]
     assert many.class_name == "CollectionOfDocPublishParameters"
-    assert annotations(many) == {}
+    assert field_annotations(many) == {}
     ops = {(o.qname, o.parameters): o for o in plan.operations}
     publish = ops[("t.publish", "t.publish(t.doc)")]
     assert (publish.binding, publish.return_type, publish.return_nullable) == (
