@@ -10,6 +10,8 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -203,3 +205,18 @@ def test_an_oversized_body_is_refused_unread_and_the_connection_closed(bot: Bot)
     conn = bot.connection()
     assert post(conn, json.dumps({"value": []}).encode())[0] == 202
     conn.close()
+
+
+def test_the_minimal_bot_example_runs() -> None:
+    example = Path(__file__).resolve().parent.parent / "examples" / "minimal_bot.py"
+    done = subprocess.run(
+        [sys.executable, str(example), "--demo"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("POST https://graph.microsoft.com/v1.0/communications/calls ")
+    # Two notifications, established then a late establishing: the state stays established.
+    assert [line for line in lines if line.startswith("call ")] == [
+        "call demo-call: established",
+        "call demo-call: established",
+    ]
