@@ -130,6 +130,7 @@ class PackagePlan:
     entity_sets: dict[str, str]
     singletons: dict[str, str]
     derived: dict[str, tuple[str, ...]]
+    routes: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
     def subpackages(self) -> dict[str, list[ClassPlan | EnumPlan]]:
         """Generated classes grouped by subpackage, sorted by class name."""
@@ -380,6 +381,7 @@ class Planner:
             for sg in cont.singletons:
                 if sg.type in self.scope.types:
                     singletons[sg.name] = sg.type
+        routes = self.container_routes()
         derived = {
             q: tuple(d for d in self.model.all_derived(q) if d in self.scope.types)
             for q in sorted(self.scope.types)
@@ -392,7 +394,28 @@ class Planner:
             entity_sets=dict(sorted(entity_sets.items())),
             singletons=dict(sorted(singletons.items())),
             derived={k: v for k, v in derived.items() if v},
+            routes=routes,
         )
+
+    def container_routes(self) -> dict[str, tuple[str, bool]]:
+        """URL paths from the entity container to types in scope: `communications/calls`.
+
+        An entity set or singleton whose own type is in scope is a route; one whose type is not
+        (`communications`: `cloudCommunications`) contributes its navigation properties that
+        lead into scope, so a package of the calls closure still knows where calls live.
+        """
+        routes: dict[str, tuple[str, bool]] = {}
+        for cont in self.model.containers:
+            heads = [(es.name, es.entity_type, True) for es in cont.entity_sets]
+            heads += [(sg.name, sg.type, False) for sg in cont.singletons]
+            for name, qname, collection in heads:
+                if qname in self.scope.types:
+                    routes[name] = (qname, collection)
+                elif not collection:
+                    for nav in self.model.all_navigation_properties(qname):
+                        if nav.type.qname in self.scope.types:
+                            routes[f"{name}/{nav.name}"] = (nav.type.qname, nav.type.collection)
+        return dict(sorted(routes.items()))
 
     def _annotate(
         self, c: ClassPlan, classes: dict[str, ClassPlan], enums: dict[str, EnumPlan]

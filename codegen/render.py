@@ -135,10 +135,13 @@ def render_schema(plan: PackagePlan, header: str) -> str:
     out.append("}\n\nDERIVED: dict[str, tuple[str, ...]] = {\n")
     for k, v in plan.derived.items():
         out.append(f"    {_s(k)}: (\n" + "".join(f"        {_s(d)},\n" for d in v) + "    ),\n")
+    out.append("}\n\nROUTES: dict[str, tuple[str, bool]] = {\n")
+    out += [f"    {_s(k)}: ({_s(q)}, {c}),\n" for k, (q, c) in plan.routes.items()]
     out.append("}\n\n")
     out.append(
         "FACTS = SchemaFacts(\n    types=TYPES,\n    enums=ENUMS,\n    operations=OPERATIONS,\n"
-        "    entity_sets=ENTITY_SETS,\n    singletons=SINGLETONS,\n    derived=DERIVED,\n)\n"
+        "    entity_sets=ENTITY_SETS,\n    singletons=SINGLETONS,\n    derived=DERIVED,\n"
+        "    routes=ROUTES,\n)\n"
     )
     return "".join(out)
 

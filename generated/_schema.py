@@ -3560,6 +3560,13 @@ DERIVED: dict[str, tuple[str, ...]] = {
     ),
 }
 
+ROUTES: dict[str, tuple[str, bool]] = {
+    "app": ("microsoft.graph.commsApplication", False),
+    "communications/calls": ("microsoft.graph.call", True),
+    "communications/onlineMeetings": ("microsoft.graph.onlineMeeting", True),
+    "me/onlineMeetings": ("microsoft.graph.onlineMeeting", True),
+}
+
 FACTS = SchemaFacts(
     types=TYPES,
     enums=ENUMS,
@@ -3567,4 +3574,5 @@ FACTS = SchemaFacts(
     entity_sets=ENTITY_SETS,
     singletons=SINGLETONS,
     derived=DERIVED,
+    routes=ROUTES,
 )

@@ -2,7 +2,7 @@
 a notification's `resourceUrl`.
 
 URLs are walked segment by segment over the generated facts: a root (an entity-container
-singleton, or one of the few paths the facts lack, see `KNOWN_ROOTS`), then navigation
+singleton, entity set or other container path of the facts' `routes`), then navigation
 properties, keys, type casts and bound operations (`…/calls/{id}/answer`,
 `…/participants/muteAll`, `…/participants/{id}/mute`). Segment names match case-insensitively,
 as Graph's do (its notifications say `contentsharingsessions`).
@@ -41,13 +41,6 @@ NOTIFICATIONS = TypeRef("microsoft.graph.commsNotifications")
 DELTA_ROSTER = "microsoft.graph.deltaParticipants"
 """With `isDeltaRosterEnabled`, Graph posts these on the `participants` resource instead of the
 participants themselves (the seed's "delta roster enabled" notification)."""
-
-KNOWN_ROOTS: Mapping[tuple[str, ...], TypeRef] = {
-    # The facts have no `communications` singleton (its type, cloudCommunications, is outside
-    # the generated closure); `/communications/calls` is the documented path of the calls API.
-    ("communications", "calls"): TypeRef("microsoft.graph.call", collection=True),
-}
-"""Root paths the entity container of the facts lacks, and the type each addresses."""
 
 DEPRECATED_ROOTS: Mapping[str, str] = {"app": "/communications"}
 """Roots that still work but are deprecated, and what to use instead."""
@@ -113,10 +106,17 @@ class Routes:
     def __init__(self, index: SchemaIndex) -> None:
         self.index = index
         facts = index.facts
+        # The generated routes reach into scope even through container types that were not
+        # generated (`communications` is a `cloudCommunications`, outside the calls closure).
         self.roots: dict[tuple[str, ...], TypeRef] = {
             (name.lower(),): TypeRef(qname) for name, qname in facts.singletons.items()
         }
-        self.roots.update({tuple(s.lower() for s in k): v for k, v in KNOWN_ROOTS.items()})
+        self.roots.update(
+            {
+                tuple(s.lower() for s in path.split("/")): TypeRef(qname, collection)
+                for path, (qname, collection) in facts.routes.items()
+            }
+        )
         self._operations: dict[tuple[str, bool], dict[str, OperationFacts]] = {}
         for overloads in facts.operations.values():
             for op in overloads:

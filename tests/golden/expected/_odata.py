@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 from typing import Any, ClassVar, Final, Literal, NamedTuple, Self, TypeVar
 from uuid import UUID
 
@@ -146,6 +147,9 @@ class SchemaFacts(NamedTuple):
     entity_sets: Mapping[str, str]
     singletons: Mapping[str, str]
     derived: Mapping[str, tuple[str, ...]]
+    routes: Mapping[str, tuple[str, bool]] = MappingProxyType({})
+    """Container paths to types in scope (`communications/calls`), and whether each is a
+    collection: where a resource lives, even when the container's own type is not generated."""
 
 
 # -- errors ----------------------------------------------------------------------------------------

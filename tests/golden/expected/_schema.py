@@ -774,6 +774,12 @@ DERIVED: dict[str, tuple[str, ...]] = {
     "test.a.userIdentity": ("test.a.guestIdentity",),
 }
 
+ROUTES: dict[str, tuple[str, bool]] = {
+    "documents": ("test.a.document", True),
+    "me": ("test.a.person", False),
+    "people": ("test.a.person", True),
+}
+
 FACTS = SchemaFacts(
     types=TYPES,
     enums=ENUMS,
@@ -781,4 +787,5 @@ FACTS = SchemaFacts(
     entity_sets=ENTITY_SETS,
     singletons=SINGLETONS,
     derived=DERIVED,
+    routes=ROUTES,
 )
