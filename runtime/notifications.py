@@ -25,11 +25,11 @@ from generated import ODataConverter, ODataObject, ReadError
 
 from .errors import InvalidBodyError
 from .findings import Finding, has_errors
+from .requests import Validator
 
 log = logging.getLogger(__name__)
 
 NOTIFICATIONS = "microsoft.graph.commsNotifications"
-Validator = Callable[[Any, str], Sequence[Finding]]
 
 
 class ResourceKind(enum.Enum):

@@ -48,7 +48,8 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from .errors import InvalidBodyError
 from .findings import Finding
-from .notifications import DeadLetters, Dispatcher, Validator, parse_notifications
+from .notifications import DeadLetters, Dispatcher, parse_notifications
+from .requests import Validator
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ Finding codes:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -22,8 +22,7 @@ from generated.microsoft_graph import Call
 
 from .errors import InvalidBodyError, error_from_response, header
 from .findings import Finding
-
-Validator = Callable[[Any, str], Sequence[Finding]]
+from .requests import Validator
 
 
 def lenient_validator() -> Validator:
