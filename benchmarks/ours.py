@@ -82,7 +82,9 @@ def _validation_settings(kind: str) -> dict[str, Any]:
     return {"mode": "lenient", "partial": True}
 
 
-def warm(bodies: list[dict[str, Any]], repeat: int, *, with_sdk: bool) -> list[dict[str, Any]]:
+def warm(
+    bodies: list[dict[str, Any]], repeat: int, *, with_sdk: bool, min_seconds: float = 0.1
+) -> list[dict[str, Any]]:
     """Warm read/write through the models, validation, and the json floor, on every body set.
 
     With `with_sdk`, the SDK's read and write of the same bodies are timed in the same process,
@@ -98,12 +100,17 @@ def warm(bodies: list[dict[str, Any]], repeat: int, *, with_sdk: bool) -> list[d
         # others and say how many were left out, rather than hide the refusal.
         items = [b for b in every if _reads(conv, json.loads(b["text"]), b["declared"])]
         label = name if len(items) == len(every) else f"{name}, {len(every) - len(items)} refused"
-        rows.extend(_warm_set(conv, label, items, repeat, with_sdk=with_sdk))
+        rows.extend(_warm_set(conv, label, items, repeat, with_sdk, min_seconds))
     return rows
 
 
 def _warm_set(
-    conv: Any, label: str, items: list[dict[str, Any]], repeat: int, *, with_sdk: bool
+    conv: Any,
+    label: str,
+    items: list[dict[str, Any]],
+    repeat: int,
+    with_sdk: bool,
+    min_seconds: float,
 ) -> list[dict[str, Any]]:
     from runtime.validate import validate
 
@@ -131,7 +138,7 @@ def _warm_set(
     if with_sdk and all(b["declared"] == CALL for b in items):
         # The SDK is timed on exactly the bodies we are; it has no notification model at all.
         workloads.update(sdk_workloads(items))
-    times = sample_all(workloads, repeat=repeat)
+    times = sample_all(workloads, repeat=repeat, min_seconds=min_seconds)
     return [
         row(group, label, what, side, times[(group, what, side)], len(items))
         for (group, what, side) in workloads
@@ -205,8 +212,8 @@ def bad(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def generation(repeat: int, python: str = sys.executable) -> list[dict[str, Any]]:
-    """Wall time of `python -m codegen generate`: the full beta, and the calls closure."""
+def generation(repeat: int, python: str = sys.executable) -> dict[str, Any]:
+    """Wall time of `python -m codegen generate` for the full beta and the calls closure."""
     inputs = ["--metadata", str(BASE), "--overlay", str(OVERLAY)]
     commands = {
         "generate full Graph beta (all types)": inputs,
@@ -214,30 +221,20 @@ def generation(repeat: int, python: str = sys.executable) -> list[dict[str, Any]
         + [a for r in CALLS_ROOTS for a in ("--root", r)],
     }
     rows = []
+    full_beta: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="bench-gen-") as tmp:
-        # Start-up of a bare interpreter: the floor under every command-line figure here.
-        bare = _wall([python, "-c", "pass"], repeat)
-        rows.append(
-            row(
-                "generate",
-                "pinned inputs",
-                "python -c pass (floor)",
-                "python",
-                bare,
-                1,
-                process="ours",
-            )
-        )
         for what, args in commands.items():
             times = []
             for i in range(repeat):
                 out = Path(tmp) / f"out{i}"
-                times.append(
-                    _wall([python, "-m", "codegen", "generate", *args, "--out", str(out)], 1)[0]
-                )
+                cmd = [python, "-m", "codegen", "generate", *args, "--out", str(out)]
+                times.extend(_wall(cmd, 1))
+                if not full_beta and "full" in what:
+                    py = list(out.rglob("*.py"))
+                    full_beta = {"files": len(py), "py_bytes": sum(p.stat().st_size for p in py)}
                 shutil.rmtree(out, ignore_errors=True)
             rows.append(row("generate", "pinned inputs", what, "ours", times, 1))
-    return rows
+    return {"rows": rows, "full_beta": full_beta}
 
 
 def _wall(cmd: list[str], repeat: int) -> list[float]:

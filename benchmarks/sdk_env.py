@@ -63,7 +63,7 @@ def ensure(log: Callable[[str], None] = print) -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     log(f"{VENV.name}: installing this project (editable) and the pinned SDK; about a minute")
     # One resolver run for everything, so the SDK's and our dependencies are solved together.
-    subprocess.run(
+    done = subprocess.run(
         [
             str(python()),
             "-m",
@@ -75,8 +75,13 @@ def ensure(log: Callable[[str], None] = print) -> Path:
             str(ROOT),
             *(f"{name}=={version}" for name, version in PINS.items()),
         ],
-        check=True,
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    if done.returncode != 0:
+        # pip's own words are the useful part of a failure (no network, a yanked pin, ...).
+        raise RuntimeError(f"pip install into {VENV.name} failed:\n{done.stderr[-4000:]}")
     STAMP.write_text(json.dumps(_wanted_stamp(), indent=2) + "\n")
     log(f"{VENV.name}: ready in {time.perf_counter() - started:.0f} s")
     return python()
