@@ -22,10 +22,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks import sdk_side
 from benchmarks.sdk_side import (
     CALL,
     accepted_outcome,
@@ -36,23 +38,19 @@ from benchmarks.sdk_side import (
     row,
     sample_all,
 )
-from benchmarks.sdk_side import (
-    workloads as sdk_workloads,
-)
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = ROOT.parent / "shared" / "metadata"
 BASE = METADATA / "graph-beta-2021-07-13.xml"
 OVERLAY = METADATA / "graph-beta-calls-2026-08-03.xml"
-CALLS_ROOTS = (
-    "microsoft.graph.call",
-    "microsoft.graph.participant",
-    "microsoft.graph.commsNotifications",
-    "microsoft.graph.contentSharingSession",
-    "microsoft.graph.deltaParticipants",
-    "microsoft.graph.commsOperation",
-    "microsoft.graph.commsApplication",
-)
+SOURCES = ROOT / "metadata" / "sources.toml"
+
+
+def calls_roots() -> list[str]:
+    """The roots the committed `generated/` is built from, as `metadata/sources.toml` pins them."""
+    with SOURCES.open("rb") as f:
+        roots: list[str] = tomllib.load(f)["generate"]["roots"]
+    return roots
 
 
 def cold_code(stage: str) -> str:
@@ -137,7 +135,7 @@ def _warm_set(
     }
     if with_sdk and all(b["declared"] == CALL for b in items):
         # The SDK is timed on exactly the bodies we are; it has no notification model at all.
-        workloads.update(sdk_workloads(items))
+        workloads.update(sdk_side.workloads(items))
     times = sample_all(workloads, repeat=repeat, min_seconds=min_seconds)
     return [
         row(group, label, what, side, times[(group, what, side)], len(items))
@@ -215,10 +213,11 @@ def bad(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def generation(repeat: int, python: str = sys.executable) -> dict[str, Any]:
     """Wall time of `python -m codegen generate` for the full beta and the calls closure."""
     inputs = ["--metadata", str(BASE), "--overlay", str(OVERLAY)]
+    roots = calls_roots()
     commands = {
         "generate full Graph beta (all types)": inputs,
-        "generate calls closure (7 roots)": inputs
-        + [a for r in CALLS_ROOTS for a in ("--root", r)],
+        f"generate calls closure ({len(roots)} roots)": inputs
+        + [a for r in roots for a in ("--root", r)],
     }
     rows = []
     full_beta: dict[str, int] = {}
