@@ -24,9 +24,10 @@ from typing import Any
 
 import generated
 from generated import ODataConverter, ReadError
+from generated._odata import json_type
 
 from .findings import Finding
-from .validate import DynamicType, TypeRef, child_path, json_type
+from .validate import DynamicType, TypeRef, child_path
 
 _PATH_STEP = re.compile(r'\.([A-Za-z_$][A-Za-z0-9_$]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
 _MAX_SHOWN = 60

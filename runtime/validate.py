@@ -48,7 +48,7 @@ from typing import Any, Literal
 
 import generated
 from generated import ODataConverter, ReadError, SchemaFacts
-from generated._odata import PropertyFacts, codec_for_primitive
+from generated._odata import PropertyFacts, codec_for_primitive, json_type
 
 from .findings import Finding, Severity
 
@@ -94,23 +94,6 @@ def child_path(parent: str, key: str) -> str:
     if _IDENTIFIER.match(key):
         return f"{parent}.{key}"
     return f"{parent}[{json.dumps(key, ensure_ascii=False)}]"
-
-
-def json_type(value: object) -> str:
-    """The JSON name of a parsed value's type (`object`, `array`, `string`, …)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
 
 
 def _short(items: tuple[str, ...] | list[str], limit: int = _HINT_LIMIT) -> str:

@@ -169,7 +169,8 @@ class ReadError(ValueError):
         return ReadError(prefix + self.path[1:], self.message, self.code)
 
 
-def _json_type(value: object) -> str:
+def json_type(value: object) -> str:
+    """The JSON name of a parsed value's type (`object`, `array`, `string`, …)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -186,7 +187,7 @@ def _json_type(value: object) -> str:
 
 
 def _wrong(expected: str, value: object) -> ReadError:
-    return ReadError("$", f"expected {expected}, got {_json_type(value)}", "read.wrong-json-type")
+    return ReadError("$", f"expected {expected}, got {json_type(value)}", "read.wrong-json-type")
 
 
 # -- Edm values that remember their wire text, so writing back is lossless -------------------------
