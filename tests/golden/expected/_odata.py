@@ -572,9 +572,7 @@ class ODataConverter(cattrs.Converter):
         cls = self._classes.get(qname)
         if cls is None:
             facts = self.facts.types[qname]
-            module = importlib.import_module(f"{self.package}.{facts.module}")
-            cls = getattr(module, facts.class_name)
-            self._classes[qname] = cls
+            cls = self._classes[qname] = self._import(facts.module, facts.class_name)
         return cls
 
     def enum_of(self, qname: str) -> type[OpenEnum]:
@@ -582,10 +580,11 @@ class ODataConverter(cattrs.Converter):
         cls = self._enums.get(qname)
         if cls is None:
             facts = self.facts.enums[qname]
-            module = importlib.import_module(f"{self.package}.{facts.module}")
-            cls = getattr(module, facts.class_name)
-            self._enums[qname] = cls
+            cls = self._enums[qname] = self._import(facts.module, facts.class_name)
         return cls
+
+    def _import(self, module: str, name: str) -> Any:
+        return getattr(importlib.import_module(f"{self.package}.{module}"), name)
 
     def assignable_to(self, qname: str) -> frozenset[str]:
         """`qname` and every type deriving from it."""
