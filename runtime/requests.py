@@ -152,7 +152,9 @@ class CallsRequests:
         legacy_app_path: bool = False,
         converter: ODataConverter | None = None,
         validator: Validator | None = None,
+        base_url: str | None = None,
     ) -> None:
+        """`base_url` replaces the cloud's host (a proxy, or a test server)."""
         if version not in ("beta", "v1.0"):
             raise ValueError(f"version must be 'beta' or 'v1.0', not {version!r}")
         if legacy_app_path:
@@ -164,7 +166,8 @@ class CallsRequests:
         self.cloud = cloud
         self.version = version
         root = "app/calls" if legacy_app_path else "communications/calls"
-        self.calls_url = f"{cloud.value}/{version}/{root}"
+        host = (base_url or cloud.value).rstrip("/")
+        self.calls_url = f"{host}/{version}/{root}"
         self.converter = converter if converter is not None else generated.converter()
         self.validator = validator if validator is not None else strict_validator()
         self.actions = _default_actions()

@@ -70,8 +70,7 @@ def graph() -> Iterator[tuple[Script, CallsRequests]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
-    calls = CallsRequests()
-    calls.calls_url = f"http://127.0.0.1:{server.server_address[1]}/v1.0/communications/calls"
+    calls = CallsRequests(base_url=f"http://127.0.0.1:{server.server_address[1]}")
     yield script, calls
     server.shutdown()
     server.server_close()

@@ -398,3 +398,13 @@ def test_the_first_seed_request_built_by_hand() -> None:
     assert request.url == first.url
     assert request.json() == first.value
     assert request.findings == ()
+
+
+def test_base_url_replaces_the_cloud_host() -> None:
+    calls = CallsRequests(Cloud.CHINA, "beta", base_url="http://127.0.0.1:9/")
+    assert calls.calls_url == "http://127.0.0.1:9/beta/communications/calls"
+
+
+def test_the_calls_path_is_a_route_of_the_metadata() -> None:
+    # The builders' path must be where the generated facts say calls live.
+    assert generated.schema().routes["communications/calls"] == ("microsoft.graph.call", True)
