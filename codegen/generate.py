@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,9 +38,30 @@ def scope_for(model: Model, roots: Sequence[str]) -> Scope:
     return closure(model, roots)
 
 
-def render(model: Model, roots: Sequence[str], package: str) -> dict[str, str]:
-    """Every file of the package for `model` and `roots`, formatted."""
-    plan = plan_package(model, scope_for(model, roots))
+class Progress:
+    """Stage lines with elapsed time on stderr, for runs long enough that silence worries."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.start = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            elapsed = time.perf_counter() - self.start
+            print(f"[{elapsed:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+QUIET = Progress(enabled=False)
+
+
+def render(
+    model: Model, roots: Sequence[str], package: str, progress: Progress = QUIET
+) -> dict[str, str]:
+    """Every file of the package for `model` and `roots`, not yet formatted."""
+    scope = scope_for(model, roots)
+    progress(f"read {len(model.types):,} types; planning {len(scope.types):,} of them")
+    plan = plan_package(model, scope)
+    progress(f"planned {len(plan.classes):,} classes and {len(plan.enums):,} enums; rendering")
     return render_package(plan, model.inputs, package)
 
 
@@ -122,11 +144,19 @@ def diff_summary(current: dict[str, str], wanted: dict[str, str], limit: int = 4
 
 
 def generate(
-    model: Model, roots: Sequence[str], out: Path, package: str, *, check: bool = False
+    model: Model,
+    roots: Sequence[str],
+    out: Path,
+    package: str,
+    *,
+    check: bool = False,
+    progress: Progress = QUIET,
 ) -> tuple[bool, str]:
     """Generate into `out` (or only compare, with `check`): (changed, summary)."""
-    files = render(model, roots, package)
+    files = render(model, roots, package, progress)
+    progress(f"writing and formatting {len(files):,} files")
     tmp = build_in_temp(files, out)
+    progress("comparing with the current output")
     try:
         wanted = read_tree(tmp / "pkg")
         current = read_tree(out)
@@ -165,6 +195,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="with --config: skip when the output already records the pinned inputs",
     )
     p.add_argument("--strict", action="store_true", help="treat metadata warnings as errors")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="print stage lines on stderr (default: when stderr is a terminal)",
+    )
     p.set_defaults(func=cmd_generate)
 
 
@@ -178,6 +214,8 @@ def _header_is_current(out: Path, model_inputs: list[tuple[str, str]]) -> bool:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     """Run `generate`; 1 on metadata errors or, with --check, on stale output."""
+    progress = Progress(sys.stderr.isatty() if args.progress is None else args.progress)
+    progress("reading metadata")
     if args.config:
         sources = load_sources(Path(args.config))
         out = Path(args.out) if args.out else sources.out
@@ -202,7 +240,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         for d in bad:
             print(d, file=sys.stderr)
         raise GenerationError(f"{len(bad)} metadata errors; nothing written")
-    changed, summary = generate(model, roots, out, package, check=args.check)
+    changed, summary = generate(model, roots, out, package, check=args.check, progress=progress)
     if args.check:
         if changed:
             print(f"{display_path(out)} is stale:\n{summary}")

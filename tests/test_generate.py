@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -222,3 +224,15 @@ def test_header_lists_every_input(tmp_path: Path, capsys: pytest.CaptureFixture[
         f"overlay.xml sha256={overlay_sha}"
     )
     assert '"""Overlaid."""' in (out / "test_a" / "item.py").read_text()
+
+
+def test_progress_lines_go_to_stderr_only_when_asked(tmp_path: Path) -> None:
+    base = [sys.executable, "-m", "codegen", "generate", "--metadata", str(FIXTURE)]
+    loud = subprocess.run(
+        [*base, "--out", str(tmp_path / "a"), "--progress"], capture_output=True, text=True
+    )
+    assert loud.returncode == 0, loud.stderr
+    assert "planning" in loud.stderr and "formatting" in loud.stderr
+    assert "[" not in loud.stdout
+    quiet = subprocess.run([*base, "--out", str(tmp_path / "b")], capture_output=True, text=True)
+    assert quiet.returncode == 0 and quiet.stderr == ""
