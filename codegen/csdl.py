@@ -17,6 +17,7 @@ import gc
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -192,17 +193,65 @@ def alias_table(root: etree._Element) -> Aliases:
     return Aliases(table)
 
 
-class _Reader:
-    """One pass over one document; collects diagnostics as it goes."""
+# What a schema's child element becomes.
+TopLevel = SchemaType | Operation | Term | EntityContainer | AnnotationsBlock
 
-    def __init__(self, loaded: LoadedXml, overlay: str | None) -> None:
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Entry:
+    """One child element of a `<Schema>`, as the index lists it: enough to name it."""
+
+    tag: str
+    element: etree._Element
+    namespace: str
+    name: str
+
+    @property
+    def qname(self) -> str:
+        """The qualified name its record will have."""
+        return f"{self.namespace}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """An entry's record (None for an element that is ignored) and the diagnostics it caused."""
+
+    record: TopLevel | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaIndex:
+    """A `<Schema>` element and its children, in document order."""
+
+    namespace: str
+    element: etree._Element
+    entries: tuple[Entry, ...]
+
+
+class Reader:
+    """Reads one document's elements into records; collects diagnostics as it goes."""
+
+    def __init__(self, loaded: LoadedXml, *, overlay: bool) -> None:
         self.file = loaded.file
         self.root = loaded.root
-        self.overlay = overlay
+        # Every record of an overlay document says where it came from.
+        self.overlay = loaded.file if overlay else None
         self.aliases = alias_table(loaded.root)
         self.diagnostics: list[Diagnostic] = []
         # Graph reuses a few thousand member names across 50,000 elements; check each once.
         self._valid_names: set[str] = set()
+        self._builders: dict[str, Callable[[etree._Element, str], TopLevel]] = {
+            _ENTITY_TYPE: lambda c, ns: self.structured(c, ns, "entity"),
+            _COMPLEX_TYPE: lambda c, ns: self.structured(c, ns, "complex"),
+            _ENUM_TYPE: self.enum,
+            _TYPE_DEFINITION: self.type_definition,
+            _ACTION: lambda c, ns: self.operation(c, ns, "action"),
+            _FUNCTION: lambda c, ns: self.operation(c, ns, "function"),
+            _TERM: self.term,
+            _ENTITY_CONTAINER: self.container,
+            _ANNOTATIONS: lambda c, ns: self.annotations_block(c),
+        }
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -370,20 +419,25 @@ class _Reader:
         return _constant(local, (el.text or "").strip())
 
     # -- schema elements -----------------------------------------------------------------------
+    #
+    # Reading a schema is three steps, so that `codegen.lazy_document` can stop after the first
+    # and do the second only for the elements someone asks about: `index` lists the schema's
+    # children (cheap: one tag and one attribute each), `build` turns one child into its record
+    # and the diagnostics that child alone causes, and `assemble` puts a schema's records and
+    # every diagnostic together in document order. The eager reader runs all three at once.
 
-    def read(self) -> Document:
-        version = self.root.get("Version", "")
+    def version(self) -> str:
+        """The document's OData version; raises `MetadataError` when the root is not edmx:Edmx."""
         if self.root.tag != _EDMX_EDMX:
             raise MetadataError(
                 self.file,
                 f"root element is {etree.QName(self.root).localname!r}, not edmx:Edmx",
                 self.root.sourceline,
             )
-        if version not in ("4.0", "4.01"):
-            self.diag(
-                "warning", "unknown-version", f"edmx:Edmx Version={version!r}", self.root, None
-            )
-        references = tuple(
+        return self.root.get("Version", "")
+
+    def references(self) -> tuple[Reference, ...]:
+        return tuple(
             Reference(
                 ref.get("Uri", ""),
                 tuple(
@@ -393,23 +447,63 @@ class _Reader:
             )
             for ref in self.root.iterchildren(_EDMX_REFERENCE)
         )
-        schemas: list[Schema] = []
+
+    def index(self) -> tuple[SchemaIndex, ...]:
+        """Every `<Schema>` with its children, nothing read beyond their tag and name."""
+        schemas: list[SchemaIndex] = []
         for ds in self.root.iterchildren(_EDMX_DATA_SERVICES):
             for el in ds.iterchildren(_SCHEMA):
-                schemas.append(self.schema(el))
-        if not schemas:
+                ns = el.get("Namespace", "")
+                entries = [
+                    Entry(tag, child, ns, child.get("Name") or "")
+                    for child in el
+                    if isinstance(tag := child.tag, str) and tag != _ANNOTATION
+                ]
+                schemas.append(SchemaIndex(ns, el, tuple(entries)))
+        return tuple(schemas)
+
+    def build(self, entry: Entry) -> Built:
+        """One schema child's record, with the diagnostics reading it produced."""
+        saved, self.diagnostics = self.diagnostics, []
+        try:
+            reader = self._builders.get(entry.tag)
+            if reader is None:
+                self.diag(
+                    "info",
+                    "unknown-element",
+                    f"ignored element {_local(entry.tag)!r} in Schema {entry.namespace}",
+                    entry.element,
+                    entry.namespace,
+                )
+                return Built(None, tuple(self.diagnostics))
+            return Built(reader(entry.element, entry.namespace), tuple(self.diagnostics))
+        finally:
+            self.diagnostics = saved
+
+    def document(
+        self, sha256: str, schemas: Iterable[SchemaIndex], build: Callable[[Entry], Built]
+    ) -> Document:
+        """The whole document from its index; `build` gives each entry's record."""
+        self.diagnostics = []
+        version = self.version()
+        if version not in ("4.0", "4.01"):
+            self.diag(
+                "warning", "unknown-version", f"edmx:Edmx Version={version!r}", self.root, None
+            )
+        records = tuple(self.assemble(s, build) for s in schemas)
+        if not records:
             self.diag("warning", "no-schema", "document declares no Schema", self.root, None)
         return Document(
             file=self.file,
-            sha256="",
+            sha256=sha256,
             version=version,
-            references=references,
-            schemas=tuple(schemas),
+            references=self.references(),
+            schemas=records,
             diagnostics=tuple(self.diagnostics),
         )
 
-    def schema(self, el: etree._Element) -> Schema:
-        ns = el.get("Namespace", "")
+    def assemble(self, index: SchemaIndex, build: Callable[[Entry], Built]) -> Schema:
+        el, ns = index.element, index.namespace
         if not ns:
             self.diag("error", "missing-attribute", "Schema has no Namespace", el, None)
         types: list[SchemaType] = []
@@ -417,33 +511,20 @@ class _Reader:
         terms: list[Term] = []
         containers: list[EntityContainer] = []
         blocks: list[AnnotationsBlock] = []
-        readers: dict[str, Callable[[etree._Element], None]] = {
-            _ENTITY_TYPE: lambda c: types.append(self.structured(c, ns, "entity")),
-            _COMPLEX_TYPE: lambda c: types.append(self.structured(c, ns, "complex")),
-            _ENUM_TYPE: lambda c: types.append(self.enum(c, ns)),
-            _TYPE_DEFINITION: lambda c: types.append(self.type_definition(c, ns)),
-            _ACTION: lambda c: operations.append(self.operation(c, ns, "action")),
-            _FUNCTION: lambda c: operations.append(self.operation(c, ns, "function")),
-            _TERM: lambda c: terms.append(self.term(c, ns)),
-            _ENTITY_CONTAINER: lambda c: containers.append(self.container(c, ns)),
-            _ANNOTATIONS: lambda c: blocks.append(self.annotations_block(c)),
-            _ANNOTATION: lambda c: None,
-        }
-        for child in el:
-            tag = child.tag
-            if not isinstance(tag, str):
-                continue
-            reader = readers.get(tag)
-            if reader is None:
-                self.diag(
-                    "info",
-                    "unknown-element",
-                    f"ignored element {_local(tag)!r} in Schema {ns}",
-                    child,
-                    ns,
-                )
-                continue
-            reader(child)
+        for entry in index.entries:
+            built = build(entry)
+            self.diagnostics.extend(built.diagnostics)
+            record = built.record
+            if isinstance(record, StructuredType | EnumType | TypeDefinition):
+                types.append(record)
+            elif isinstance(record, Operation):
+                operations.append(record)
+            elif isinstance(record, Term):
+                terms.append(record)
+            elif isinstance(record, EntityContainer):
+                containers.append(record)
+            elif isinstance(record, AnnotationsBlock):
+                blocks.append(record)
         self.check_duplicates(types, operations, terms, containers, ns)
         return Schema(
             namespace=ns,
@@ -869,17 +950,9 @@ def _constant(kind: str, raw: str) -> AnnotationValue:
 
 def read_loaded(loaded: LoadedXml, *, overlay: bool = False) -> Document:
     """Read an already-parsed document; `overlay` marks every element as coming from it."""
-    reader = _Reader(loaded, loaded.file if overlay else None)
+    reader = Reader(loaded, overlay=overlay)
     with gc_paused():
-        doc = reader.read()
-    return Document(
-        file=doc.file,
-        sha256=loaded.sha256,
-        version=doc.version,
-        references=doc.references,
-        schemas=doc.schemas,
-        diagnostics=doc.diagnostics,
-    )
+        return reader.document(loaded.sha256, reader.index(), reader.build)
 
 
 def read_document(
