@@ -193,11 +193,21 @@ def alias_table(root: etree._Element) -> Aliases:
     return Aliases(table)
 
 
+# The tags of a schema's children, by the part of `Schema` their records go to.
+TYPE_TAGS = frozenset({_ENTITY_TYPE, _COMPLEX_TYPE, _ENUM_TYPE, _TYPE_DEFINITION})
+OPERATION_TAGS = frozenset({_ACTION, _FUNCTION})
+TERM_TAG = _TERM
+CONTAINER_TAG = _ENTITY_CONTAINER
+ANNOTATIONS_TAG = _ANNOTATIONS
+
 # What a schema's child element becomes.
 TopLevel = SchemaType | Operation | Term | EntityContainer | AnnotationsBlock
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+# Not frozen only because a frozen dataclass's `__init__` costs twice as much, and the index
+# makes one per schema child (12,000 in the Graph snapshot); nothing assigns to an entry.
+# Compared and hashed by identity: an entry is a key of its document's record cache.
+@dataclass(slots=True, eq=False)
 class Entry:
     """One child element of a `<Schema>`, as the index lists it: enough to name it."""
 
@@ -479,6 +489,27 @@ class Reader:
             return Built(reader(entry.element, entry.namespace), tuple(self.diagnostics))
         finally:
             self.diagnostics = saved
+
+    # What resolving needs to know of an entry before (or without) building it. Each answer is
+    # what the built record will say, read from the one or two attributes it comes from.
+
+    def base_type(self, entry: Entry) -> str | None:
+        """`StructuredType.base` of an entity or complex type's entry, qualified."""
+        if entry.tag != _ENTITY_TYPE and entry.tag != _COMPLEX_TYPE:
+            return None
+        base = entry.element.get("BaseType")
+        return self.aliases.qualify(base) if base else None
+
+    def binding(self, entry: Entry) -> str | None:
+        """`str(Operation.binding)` of an action or function's entry: its first parameter's
+        type when `IsBound` is true (anything but `true` reads as false), else None."""
+        if entry.element.get("IsBound") != "true":
+            return None
+        first = entry.element.find(_PARAMETER)
+        if first is None:
+            return None
+        raw = first.get("Type")
+        return "Edm.Untyped" if raw is None else str(self.aliases.type_ref(raw))
 
     def document(
         self, sha256: str, schemas: Iterable[SchemaIndex], build: Callable[[Entry], Built]

@@ -10,6 +10,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias, Union
 
+from codegen.lazy import Later
+
 EDM_NAMESPACE = "Edm"
 CORE = "Org.OData.Core.V1"
 CORE_DESCRIPTION = f"{CORE}.Description"
@@ -438,19 +440,39 @@ class InputDocument:
 
 @dataclass(frozen=True)
 class Model:
-    """The resolved model: every name qualified, every reference checked, inheritance linked."""
+    """The resolved model: every name qualified, every reference checked, inheritance linked.
 
-    schemas: tuple[Schema, ...]
+    A model may be lazy (`codegen.lazy_model`): its mappings then build a record on first
+    lookup, and `schemas`, `containers` and `diagnostics` are computed on first access. Either
+    way each attribute means the same and holds the same immutable records.
+    """
+
     types: Mapping[str, SchemaType]
     operations: Mapping[str, tuple[Operation, ...]]
     terms: Mapping[str, Term]
-    containers: tuple[EntityContainer, ...]
     derived: Mapping[str, tuple[str, ...]]
     bound_operations: Mapping[str, tuple[Operation, ...]]
     annotations: Mapping[str, tuple[Annotation, ...]]
+    later_schemas: Later[tuple[Schema, ...]] = field(repr=False)
+    later_containers: Later[tuple[EntityContainer, ...]] = field(repr=False)
+    later_diagnostics: Later[tuple[Diagnostic, ...]] = field(repr=False)
     inputs: tuple[InputDocument, ...] = ()
     overlay: OverlayReport = field(default_factory=OverlayReport)
-    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def schemas(self) -> tuple[Schema, ...]:
+        """Every schema with everything it declares, overlays merged."""
+        return self.later_schemas.get()
+
+    @property
+    def containers(self) -> tuple[EntityContainer, ...]:
+        """The entity containers of every schema."""
+        return self.later_containers.get()
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """Every problem found reading and resolving the documents."""
+        return self.later_diagnostics.get()
 
     def structured(self, qname: str) -> StructuredType:
         """The entity or complex type `qname`; KeyError when there is none."""

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from codegen.csdl import gc_paused
+from codegen.lazy import Later
 from codegen.model import (
     Annotation,
     Diagnostic,
@@ -363,6 +364,23 @@ def check_keys(types: Mapping[str, SchemaType]) -> list[Diagnostic]:
     return out
 
 
+def model_diagnostics(
+    docs: Sequence[Document], schemas: Sequence[Schema], types: Mapping[str, SchemaType]
+) -> tuple[Diagnostic, ...]:
+    """Every document's own diagnostics, then base cycles, unresolved references, missing keys.
+
+    `schemas` and `types` are the merged ones, as `merge_overlays` and `index_types` make them.
+    """
+    external = frozenset(
+        inc.namespace for doc in docs for ref in doc.references for inc in ref.includes
+    )
+    diagnostics: list[Diagnostic] = [d for doc in docs for d in doc.diagnostics]
+    diagnostics.extend(find_base_cycles(types))
+    diagnostics.extend(check_references(schemas, types, external))
+    diagnostics.extend(check_keys(types))
+    return tuple(diagnostics)
+
+
 def build_model(
     base: Document,
     overlays: Sequence[Document] = (),
@@ -388,24 +406,18 @@ def _build_model(
         for term in s.terms:
             terms[term.qname] = term
         containers.extend(s.containers)
-    external = frozenset(
-        inc.namespace for doc in (base, *overlays) for ref in doc.references for inc in ref.includes
-    )
-    diagnostics: list[Diagnostic] = [d for doc in (base, *overlays) for d in doc.diagnostics]
-    diagnostics.extend(find_base_cycles(types))
-    diagnostics.extend(check_references(schemas, types, external))
-    diagnostics.extend(check_keys(types))
+    diagnostics = model_diagnostics((base, *overlays), schemas, types)
     all_ops = [op for ops in operations.values() for op in ops]
     return Model(
-        schemas=schemas,
         types=types,
         operations={k: tuple(v) for k, v in operations.items()},
         terms=terms,
-        containers=tuple(containers),
         derived=derived_types(types),
         bound_operations=bound_operations(all_ops),
         annotations=collect_annotations(schemas),
+        later_schemas=Later.ready(schemas),
+        later_containers=Later.ready(tuple(containers)),
+        later_diagnostics=Later.ready(diagnostics),
         inputs=tuple(inputs),
         overlay=report,
-        diagnostics=tuple(diagnostics),
     )

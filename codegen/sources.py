@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codegen.csdl import gc_paused, read_document
+from codegen.csdl import gc_paused
+from codegen.lazy_document import LazyDocument
+from codegen.lazy_model import lazy_model
 from codegen.model import InputDocument, Model
-from codegen.resolve import build_model
-from codegen.xmlsafe import MetadataError
+from codegen.xmlsafe import MetadataError, load_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "metadata" / "sources.toml"
@@ -99,17 +100,21 @@ def display_path(path: Path | str) -> str:
 
 
 def load_model(metadata: str | Path, overlays: Sequence[str | Path] = ()) -> Model:
-    """Read a base document and its overlays, and resolve them into one `Model`."""
+    """Read a base document and its overlays, and resolve them into one `Model`.
+
+    The model is lazy (`codegen.lazy_model`): the documents are parsed, hashed and indexed
+    now, and each record is built when first looked up; diagnostics on first access.
+    """
     # One pause for the whole read and resolve, so no collection runs between the documents.
     with gc_paused():
-        base = read_document(metadata)
-        docs = [read_document(o, overlay=True) for o in overlays]
+        base = LazyDocument(load_file(metadata))
+        docs = [LazyDocument(load_file(o), overlay=True) for o in overlays]
         inputs = [InputDocument(display_path(metadata), base.sha256, "base")]
         inputs += [
             InputDocument(display_path(p), d.sha256, "overlay")
             for p, d in zip(overlays, docs, strict=True)
         ]
-        return build_model(base, docs, inputs=inputs)
+        return lazy_model(base, docs, inputs=inputs)
 
 
 def load_pinned(sources: Sources) -> Model:
