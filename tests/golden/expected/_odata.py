@@ -559,6 +559,7 @@ class ODataConverter(cattrs.Converter):
         self._classes: dict[str, type[ODataObject]] = {}
         self._enums: dict[str, type[OpenEnum]] = {}
         self._readers: dict[str, Callable[[dict[str, Any]], ODataObject]] = {}
+        self._dispatch: dict[tuple[str, str | None], Callable[[dict[str, Any]], ODataObject]] = {}
         self._writers: dict[type[ODataObject], Callable[[ODataObject], dict[str, Any]]] = {}
         self._parameter_classes: set[type[ODataObject]] = set()
         self._assignable: dict[str, frozenset[str]] = {}
@@ -615,10 +616,19 @@ class ODataConverter(cattrs.Converter):
         if type(data) is not dict:
             raise _wrong(f"an object ({qname})", data)
         odata_type = data.get("@odata.type")
+        if odata_type is not None and type(odata_type) is not str:
+            raise ReadError("$", "@odata.type must be a string", "read.bad-odata-type")
+        reader = self._dispatch.get((qname, odata_type))
+        if reader is None:
+            reader = self._dispatch_for(qname, odata_type)
+        return reader(data)
+
+    def _dispatch_for(
+        self, qname: str, odata_type: str | None
+    ) -> Callable[[dict[str, Any]], ODataObject]:
+        """The reader for a declared type and an `@odata.type`, checked; cached when known."""
         target = qname
         if odata_type is not None:
-            if type(odata_type) is not str:
-                raise ReadError("$", "@odata.type must be a string", "read.bad-odata-type")
             named = odata_type.removeprefix("#")
             if named != qname:
                 if named not in self.facts.types:
@@ -636,27 +646,21 @@ class ODataConverter(cattrs.Converter):
                     )
                 else:
                     target = named
-        facts = self.facts.types[target]
-        if facts.abstract:
+        if self.facts.types[target].abstract:
+            concrete = self.concrete(target)
             raise ReadError(
                 "$",
                 f"{target} is abstract: name a concrete type with @odata.type"
-                + (
-                    f" (one of {', '.join(self.concrete(target)[:5])})"
-                    if self.concrete(target)
-                    else ""
-                ),
+                + (f" (one of {', '.join(concrete[:5])})" if concrete else ""),
                 "read.abstract",
             )
         reader = self._readers.get(target)
         if reader is None:
             reader = self._compile_reader(target)
-        obj = reader(data)
-        if odata_type is not None and odata_type == "#" + target:
-            # The class says it: kept as a flag, not as an annotation (see ODataObject).
-            del obj.odata_annotations["@odata.type"]
-            obj._odata_type_read = True
-        return obj
+        # Unknown names are not cached: a sender could otherwise grow the cache without bound.
+        if odata_type is None or odata_type.removeprefix("#") in self.facts.types:
+            self._dispatch[qname, odata_type] = reader
+        return reader
 
     def concrete(self, qname: str) -> list[str]:
         """The concrete types assignable to `qname`, sorted."""
@@ -669,9 +673,10 @@ class ODataConverter(cattrs.Converter):
             item = self._enum_reader(p.type)
         else:
             qname = p.type
+            read = self.read
 
             def item(value: Any) -> Any:
-                return self.read(value, qname)
+                return read(value, qname)
 
         if not p.collection:
             return item
@@ -729,34 +734,49 @@ class ODataConverter(cattrs.Converter):
         for p in self.all_properties(qname):
             fields[p.name] = (p.attr, self._value_reader(p), p.nullable or p.collection)
 
+        own_type = "#" + qname
+
         def reader(data: dict[str, Any]) -> ODataObject:
+            # The hot path of every read: the annotation and extra dicts are made only when
+            # needed, since most objects carry neither.
             kwargs: dict[str, Any] = {}
-            annotations: dict[str, Any] = {}
-            extra: dict[str, Any] = {}
+            annotations: dict[str, Any] | None = None
+            extra: dict[str, Any] | None = None
+            names_own_type = False
             key = ""
             try:
                 for key, value in data.items():
                     field = fields.get(key)
-                    if field is None:
-                        if "@" in key:
-                            annotations[key] = value
+                    if field is not None:
+                        attr, read_value, nullable = field
+                        if value is not None:
+                            kwargs[attr] = read_value(value)
+                        elif nullable or not strict:
+                            kwargs[attr] = None
                         else:
-                            extra[key] = value
-                    elif value is None:
-                        if strict and not field[2]:
                             raise ReadError(
                                 "$", f"null where {qname}/{key} is not nullable", "read.null"
                             )
-                        kwargs[field[0]] = None
+                    elif key == "@odata.type" and value == own_type:
+                        # The class says it: kept as a flag, not as an annotation.
+                        names_own_type = True
+                    elif "@" in key:
+                        if annotations is None:
+                            annotations = {}
+                        annotations[key] = value
                     else:
-                        kwargs[field[0]] = field[1](value)
+                        if extra is None:
+                            extra = {}
+                        extra[key] = value
             except ReadError as exc:
                 raise exc.at(f"$.{key}") from None
             obj = cls(**kwargs)
-            if annotations:
+            if annotations is not None:
                 obj.odata_annotations = annotations
-            if extra:
+            if extra is not None:
                 obj.additional_data = extra
+            if names_own_type:
+                obj._odata_type_read = True
             return obj
 
         self._readers[qname] = reader
