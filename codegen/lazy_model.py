@@ -32,10 +32,12 @@ from codegen.model import (
     Term,
 )
 from codegen.resolve import (
+    MergeTally,
     collect_annotations,
     index_types,
     member_diff,
     merge_overlays,
+    merge_types,
     model_diagnostics,
 )
 
@@ -73,13 +75,11 @@ class _Merged:
     """The merged namespaces in `Model.schemas` order, and what the overlays did."""
 
     namespaces: list[_Namespace]
-    added: set[str]
-    replaced: set[str]
-    originals: dict[str, Located]
+    tally: MergeTally[Located]
 
 
 def _merge(base: LazyDocument, overlays: Sequence[LazyDocument]) -> _Merged:
-    """`codegen.resolve.merge_overlays`, step for step, on entries instead of records.
+    """`codegen.resolve.merge_overlays` on entries instead of records, by the same rule.
 
     Kept parallel to it on purpose, quirks included (a namespace declared twice in the base
     keeps its last schema, twice; overlay containers are not merged), so that the names a lazy
@@ -87,9 +87,7 @@ def _merge(base: LazyDocument, overlays: Sequence[LazyDocument]) -> _Merged:
     """
     spaces = {s.namespace: _namespace(base, s.entries) for s in base.schemas}
     order = [s.namespace for s in base.schemas]
-    added: set[str] = set()
-    replaced: set[str] = set()
-    originals: dict[str, Located] = {}
+    tally: MergeTally[Located] = MergeTally()
     for overlay in overlays:
         for oschema in overlay.schemas:
             incoming = _namespace(overlay, oschema.entries)
@@ -97,27 +95,17 @@ def _merge(base: LazyDocument, overlays: Sequence[LazyDocument]) -> _Merged:
             if target is None:
                 target = _Namespace()
                 order.append(oschema.namespace)
-            index = {e.name: i for i, (_, e) in enumerate(target.types)}
-            types = list(target.types)
-            for located in incoming.types:
-                entry = located[1]
-                i = index.get(entry.name)
-                if i is None:
-                    index[entry.name] = len(types)
-                    types.append(located)
-                    added.add(entry.qname)
-                else:
-                    if entry.qname not in added:
-                        originals.setdefault(entry.qname, types[i])
-                        replaced.add(entry.qname)
-                    types[i] = located
             spaces[oschema.namespace] = _Namespace(
-                types=types,
+                types=merge_types(target.types, incoming.types, _entry_names, tally),
                 operations=target.operations + incoming.operations,
                 terms=target.terms + incoming.terms,
                 containers=target.containers,
             )
-    return _Merged([spaces[ns] for ns in order], added, replaced, originals)
+    return _Merged([spaces[ns] for ns in order], tally)
+
+
+def _entry_names(located: Located) -> tuple[str, str]:
+    return located[1].name, located[1].qname
 
 
 def _type_record(located: Located) -> SchemaType:
@@ -204,11 +192,11 @@ def lazy_model(
             )
 
     report = OverlayReport(
-        added=tuple(sorted(merged.added)),
-        replaced=tuple(sorted(merged.replaced)),
+        added=tuple(sorted(merged.tally.added)),
+        replaced=tuple(sorted(merged.tally.replaced)),
         members=tuple(
-            member_diff(_type_record(merged.originals[q]), types[q])
-            for q in sorted(merged.originals)
+            member_diff(_type_record(merged.tally.originals[q]), types[q])
+            for q in sorted(merged.tally.originals)
         ),
     )
     return Model(

@@ -6,8 +6,9 @@ Each step is a named function with its own tests; `build_model` runs them in ord
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Generic, TypeVar
 
 from codegen.csdl import gc_paused
 from codegen.lazy import Later
@@ -117,17 +118,55 @@ def member_diff(old: SchemaType, new: SchemaType) -> MemberDiff:
     )
 
 
+T = TypeVar("T")
+
+
+@dataclass
+class MergeTally(Generic[T]):
+    """What merging overlays did so far: qualified names added and replaced, and the base's
+    own version of each replaced type (the report compares against the base, so a type that
+    two overlays replace shows everything they changed together)."""
+
+    added: set[str] = field(default_factory=set)
+    replaced: set[str] = field(default_factory=set)
+    originals: dict[str, T] = field(default_factory=dict)
+
+
+def merge_types(
+    current: Sequence[T],
+    incoming: Iterable[T],
+    names: Callable[[T], tuple[str, str]],
+    tally: MergeTally[T],
+) -> list[T]:
+    """The overlay rule, once: a type of the same name replaces, a new one is appended.
+
+    `names` gives an item's (name, qualified name); the eager model merges records, the lazy
+    one index entries, and both must agree on every name.
+    """
+    index = {names(t)[0]: i for i, t in enumerate(current)}
+    types = list(current)
+    for t in incoming:
+        name, qname = names(t)
+        i = index.get(name)
+        if i is None:
+            index[name] = len(types)
+            types.append(t)
+            tally.added.add(qname)
+        else:
+            if qname not in tally.added:
+                tally.originals.setdefault(qname, types[i])
+                tally.replaced.add(qname)
+            types[i] = t
+    return types
+
+
 def merge_overlays(
     base: Document, overlays: Sequence[Document]
 ) -> tuple[tuple[Schema, ...], OverlayReport]:
     """Merge overlay types into the base, type by type: same name replaces, a new one is added."""
     schemas: dict[str, Schema] = {s.namespace: s for s in base.schemas}
     order = [s.namespace for s in base.schemas]
-    added: set[str] = set()
-    replaced: set[str] = set()
-    # The base's own version of each replaced type: the report compares against the base, so
-    # a type that two overlays replace shows everything they changed together.
-    originals: dict[str, SchemaType] = {}
+    tally: MergeTally[SchemaType] = MergeTally()
     for overlay in overlays:
         for oschema in overlay.schemas:
             target = schemas.get(oschema.namespace)
@@ -136,20 +175,11 @@ def merge_overlays(
                     namespace=oschema.namespace, alias=oschema.alias, source=oschema.source
                 )
                 order.append(oschema.namespace)
-            index = {t.name: i for i, t in enumerate(target.types)}
-            types = list(target.types)
-            for t in oschema.types:
-                t = replace(t, source=_source_with_overlay(t.source, overlay.file))
-                i = index.get(t.name)
-                if i is None:
-                    index[t.name] = len(types)
-                    types.append(t)
-                    added.add(t.qname)
-                else:
-                    if t.qname not in added:
-                        originals.setdefault(t.qname, types[i])
-                        replaced.add(t.qname)
-                    types[i] = t
+            incoming = (
+                replace(t, source=_source_with_overlay(t.source, overlay.file))
+                for t in oschema.types
+            )
+            types = merge_types(target.types, incoming, _type_names, tally)
             schemas[oschema.namespace] = replace(
                 target,
                 types=tuple(types),
@@ -160,11 +190,15 @@ def merge_overlays(
     merged = tuple(schemas[ns] for ns in order)
     final = index_types(merged)
     report = OverlayReport(
-        added=tuple(sorted(added)),
-        replaced=tuple(sorted(replaced)),
-        members=tuple(member_diff(originals[q], final[q]) for q in sorted(originals)),
+        added=tuple(sorted(tally.added)),
+        replaced=tuple(sorted(tally.replaced)),
+        members=tuple(member_diff(tally.originals[q], final[q]) for q in sorted(tally.originals)),
     )
     return merged, report
+
+
+def _type_names(t: SchemaType) -> tuple[str, str]:
+    return t.name, t.qname
 
 
 def index_types(schemas: Iterable[Schema]) -> dict[str, SchemaType]:
