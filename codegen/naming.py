@@ -51,9 +51,21 @@ _WORD_BOUNDARY_2 = re.compile(r"([a-z0-9])([A-Z])")
 _NOT_IDENTIFIER = re.compile(r"\W+")
 
 
+# Words whose own capitals are not word starts: `iCloud` is one word, not "i" + "Cloud". Matched
+# without regard to case where a word may begin (`sharedIPad`), longest first.
+WHOLE_WORDS = (
+    "iMessage", "iPadOS", "iBooks", "iCloud", "iPhone", "iTunes", "macOS", "OAuth",
+    "iPad", "iPod", "IPv4", "IPv6", "eTag", "cTag", "iOS", "MHz", "GHz",
+)  # fmt: skip
+_WHOLE_WORD = re.compile(
+    r"(?:(?<=^)|(?<=[_\d])|(?=[A-Z]))((?i:" + "|".join(WHOLE_WORDS) + r"))(?=[A-Z\d_]|$)"
+)
+
+
 def snake_case(name: str) -> str:
     """camelCase/PascalCase → snake_case, keeping acronyms whole: `cloudPCs` → `cloud_pcs`."""
     s = _NOT_IDENTIFIER.sub("_", name)
+    s = _WHOLE_WORD.sub(lambda m: m.group(1).capitalize(), s)
     # A plural acronym ("PCs", "IDs") is one word, not "P" + "Cs".
     s = re.sub(r"([A-Z]{2,})s(?=[A-Z]|_|$)", lambda m: m.group(1).capitalize() + "s", s)
     s = _WORD_BOUNDARY_1.sub(r"\1_\2", s)
