@@ -266,6 +266,7 @@ class Reader:
     # -- helpers -------------------------------------------------------------------------------
 
     def src(self, el: etree._Element) -> Source:
+        """The `Source` of an element: this file, its line, and the overlay it belongs to."""
         return Source(self.file, el.sourceline or 0, self.overlay)
 
     def diag(
@@ -276,6 +277,7 @@ class Reader:
         el: etree._Element | None,
         element: str | None,
     ) -> None:
+        """Record a diagnostic at an element."""
         line = el.sourceline if el is not None else None
         self.diagnostics.append(Diagnostic(severity, code, message, self.file, line, element))
 
@@ -303,6 +305,7 @@ class Reader:
         return name
 
     def boolean(self, el: etree._Element, attr: str, default: bool, element: str) -> bool:
+        """A `true`/`false` attribute, or `default`; anything else is a `bad-boolean` error."""
         raw = el.get(attr)
         if raw is None:
             return default
@@ -319,6 +322,7 @@ class Reader:
         return default
 
     def type_ref(self, el: etree._Element, element: str) -> TypeRef:
+        """The element's `Type` as a qualified `TypeRef`; a missing one is an error."""
         raw = el.get("Type")
         if raw is None:
             self.diag("error", "missing-attribute", "no Type attribute", el, element)
@@ -326,6 +330,7 @@ class Reader:
         return self.aliases.type_ref(raw)
 
     def facets(self, el: etree._Element, element: str) -> Facets:
+        """MaxLength, Precision, Scale, SRID and Unicode of an element, checked."""
         if _FACET_ATTRIBUTES.isdisjoint(el.keys()):
             return NO_FACETS
         attrib = el.attrib
@@ -362,6 +367,7 @@ class Reader:
         return Facets(max_length, precision, scale, attrib.get("SRID"), unicode)
 
     def integer(self, el: etree._Element, attr: str, raw: str, element: str) -> int | None:
+        """An integer attribute value, or None with a `bad-value` error."""
         try:
             return int(raw)
         except ValueError:
@@ -372,12 +378,14 @@ class Reader:
 
     def annotations(self, el: etree._Element) -> tuple[Annotation, ...]:
         # Most elements have no children at all; asking lxml for none is the cheap path.
+        """The inline `<Annotation>` children of an element."""
         if not len(el):
             return ()
         annotation = self.annotation
         return tuple([annotation(c) for c in el if c.tag == _ANNOTATION])
 
     def annotation(self, el: etree._Element) -> Annotation:
+        """One `<Annotation>`, its term qualified."""
         items = el.items()
         # Nine in ten Graph annotations are exactly `Term` plus one constant attribute.
         if len(items) == 2 and not len(el):
@@ -415,6 +423,7 @@ class Reader:
         return empty
 
     def expression_element(self, el: etree._Element) -> AnnotationValue:
+        """The value of an expression child: record, collection, null or constant."""
         local = _local(el.tag)
         if local == "Record":
             props: list[tuple[str, AnnotationValue]] = []
@@ -447,6 +456,7 @@ class Reader:
         return self.root.get("Version", "")
 
     def references(self) -> tuple[Reference, ...]:
+        """The document's `edmx:Reference`s with their includes."""
         return tuple(
             Reference(
                 ref.get("Uri", ""),
@@ -534,6 +544,7 @@ class Reader:
         )
 
     def assemble(self, index: SchemaIndex, build: Callable[[Entry], Built]) -> Schema:
+        """Records and diagnostics of a schema's entries, in document order."""
         el, ns = index.element, index.namespace
         if not ns:
             self.diag("error", "missing-attribute", "Schema has no Namespace", el, None)
@@ -577,6 +588,7 @@ class Reader:
         ns: str,
     ) -> None:
         # Operations may be overloaded, so they clash only with the other kinds of element.
+        """`duplicate-name` and `name-shared-with-operation` diagnostics of a schema."""
         seen: dict[str, Source | None] = {}
         op_names = {op.name for op in operations}
         named: Iterable[SchemaType | Term | EntityContainer] = [*types, *terms, *containers]
@@ -612,6 +624,7 @@ class Reader:
     def structured(
         self, el: etree._Element, ns: str, kind: Literal["entity", "complex"]
     ) -> StructuredType:
+        """An `EntityType` or `ComplexType` record."""
         name = self.name(el, ns, ".")
         qname = f"{ns}.{name}"
         base = el.get("BaseType")
@@ -659,6 +672,7 @@ class Reader:
         )
 
     def unique_member(self, seen: set[str], name: str, el: etree._Element, owner: str) -> None:
+        """A `duplicate-member` error when `name` was already declared by `owner`."""
         if name in seen:
             self.diag(
                 "error",
@@ -670,6 +684,7 @@ class Reader:
         seen.add(name)
 
     def property(self, el: etree._Element, owner: str) -> Property:
+        """A structural `Property` record."""
         keys = el.keys()
         # Nineteen in twenty Graph properties are `Name`, `Type` and maybe `Nullable`, with no
         # children: no facets, default or annotations to look for. Anything unusual, or a name
@@ -709,6 +724,7 @@ class Reader:
         )
 
     def navigation_property(self, el: etree._Element, owner: str) -> NavigationProperty:
+        """A `NavigationProperty` record."""
         name = self.name(el, owner, "/")
         element = f"{owner}/{name}"
         return NavigationProperty(
@@ -722,6 +738,7 @@ class Reader:
         )
 
     def enum(self, el: etree._Element, ns: str) -> EnumType:
+        """An `EnumType` record; members without `Value` count on from the previous one."""
         name = self.name(el, ns, ".")
         qname = f"{ns}.{name}"
         is_flags = self.boolean(el, "IsFlags", False, qname)
@@ -790,6 +807,7 @@ class Reader:
         )
 
     def type_definition(self, el: etree._Element, ns: str) -> TypeDefinition:
+        """A `TypeDefinition` record."""
         name = self.name(el, ns, ".")
         qname = f"{ns}.{name}"
         underlying = el.get("UnderlyingType")
@@ -809,6 +827,7 @@ class Reader:
     def operation(
         self, el: etree._Element, ns: str, kind: Literal["action", "function"]
     ) -> Operation:
+        """An `Action` or `Function` record (one overload)."""
         name = self.name(el, ns, ".")
         qname = f"{ns}.{name}"
         params: list[Parameter] = []
@@ -865,6 +884,7 @@ class Reader:
         )
 
     def term(self, el: etree._Element, ns: str) -> Term:
+        """A `Term` record."""
         name = self.name(el, ns, ".")
         qname = f"{ns}.{name}"
         base = el.get("BaseTerm")
@@ -881,12 +901,14 @@ class Reader:
         )
 
     def bindings(self, el: etree._Element) -> tuple[NavigationPropertyBinding, ...]:
+        """The `NavigationPropertyBinding`s of an entity set or singleton."""
         return tuple(
             NavigationPropertyBinding(b.get("Path", ""), b.get("Target", ""))
             for b in el.iterchildren(_NAVIGATION_PROPERTY_BINDING)
         )
 
     def container(self, el: etree._Element, ns: str) -> EntityContainer:
+        """An `EntityContainer` record with its sets, singletons and imports."""
         name = self.name(el, ns, ".")
         qname = f"{ns}.{name}"
         sets: list[EntitySet] = []
@@ -941,6 +963,7 @@ class Reader:
         )
 
     def annotations_block(self, el: etree._Element) -> AnnotationsBlock:
+        """An external `<Annotations Target=…>` block, target qualified."""
         target = el.get("Target", "")
         return AnnotationsBlock(
             target=_qualify_target(target, self.aliases),
