@@ -442,7 +442,7 @@ class Planner:
             c.base_name = base.class_name
             if base.class_name == c.class_name:
                 c.base_name = naming.pascal_case(base.package) + base.class_name
-            c.base_import = _relative_import(c, base, base.class_name, c.base_name, runtime=True)
+            c.base_import = _relative_import(c, base, base.class_name, c.base_name)
             used_names.add(c.base_name)
             # A field typed by the base class reuses the runtime import and its name.
             imports[c.base_name] = c.base_import
@@ -492,13 +492,11 @@ def _relative_import(
     target: ClassPlan | EnumPlan,
     name: str,
     alias: str | None = None,
-    *,
-    runtime: bool = False,
 ) -> str:
     where = (
         f".{target.module}"
         if target.package == owner.package
-        else (f"..{target.package}.{target.module}")
+        else f"..{target.package}.{target.module}"
     )
     suffix = f" as {alias}" if alias and alias != name else ""
     return f"from {where} import {name}{suffix}"
