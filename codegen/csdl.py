@@ -198,7 +198,6 @@ TYPE_TAGS = frozenset({_ENTITY_TYPE, _COMPLEX_TYPE, _ENUM_TYPE, _TYPE_DEFINITION
 OPERATION_TAGS = frozenset({_ACTION, _FUNCTION})
 TERM_TAG = _TERM
 CONTAINER_TAG = _ENTITY_CONTAINER
-ANNOTATIONS_TAG = _ANNOTATIONS
 
 # What a schema's child element becomes.
 TopLevel = SchemaType | Operation | Term | EntityContainer | AnnotationsBlock
