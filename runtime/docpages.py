@@ -505,7 +505,8 @@ class _MarkdownReader:
         self.pl = _PageLines(text)
         self.heads = _MarkdownHeadings()
         self.meta: dict[str, object] | None = None
-        # A request or notification envelope with no body of its own, waiting for a JSON block.
+        # A request, notification or response envelope with no body of its own, waiting for a JSON
+        # block.
         self.pending: _Envelope | None = None
 
     def read(self) -> Page:
@@ -625,8 +626,9 @@ class _MarkdownReader:
             self.b.caption(content[caption], first_line + caption)
         k = _skip_blank(content, k) if first is None else first
         body = "\n".join(content[k:])
-        if not body.strip() and env.method in _BODY_METHODS:
-            # Graph docs often put a notification's body in its own JSON block after this one.
+        if not body.strip() and (env.method in _BODY_METHODS or env.kind == "response"):
+            # Graph docs often put a notification's or a response's body in its own JSON block
+            # after this one.
             self.pending = env
             return
         self.b.emit(env, body, first_line + k)

@@ -425,6 +425,46 @@ def test_defects_repairs_and_errors_land_on_their_examples(defects: Page) -> Non
     assert unterminated.body_text == '{\n  "never": "closed"'
 
 
+# --- Markdown: shapes of the real Graph docs pages ------------------------------------------------
+
+
+def test_markdown_response_body_in_its_own_json_block() -> None:
+    page = read_text(
+        "```http\nPOST https://graph.microsoft.com/beta/communications/calls/7f3a/unmute\n"
+        'Content-Type: application/json\n\n{"clientContext": "ctx-1"}\n```\n\n'
+        "##### Response\n\n```http\nHTTP/1.1 200 OK\nContent-Type: application/json\n```\n\n"
+        '<!-- { "blockType": "example", "truncated": true } -->\n'
+        '```json\n{\n  "status": "running"\n}\n```\n',
+        "unmute.md",
+    )
+    request, response = page.examples
+    assert (response.kind, response.status, response.line, response.has_body) == (
+        "response",
+        200,
+        17,
+        True,
+    )
+    assert response.value == {"status": "running"}
+    assert response.request_id == request.id and response.truncated is True
+    assert page.findings == ()
+
+
+def test_markdown_bodiless_response_stays_a_response_without_body() -> None:
+    page = read_text(
+        "```http\nDELETE https://graph.microsoft.com/beta/communications/calls/7f3a\n```\n\n"
+        "```http\nHTTP/1.1 204 No Content\n```\n\n"
+        "```http\nPOST https://bot.example.org/cb\nContent-Type: application/json\n```\n"
+        '```json\n{"value": []}\n```\n',
+        "hangup.md",
+    )
+    assert [(e.kind, e.has_body, e.request_id) for e in page.examples] == [
+        ("request", False, None),
+        ("response", False, "hangup#01-request"),
+        ("notification", True, None),
+    ]
+    assert page.findings == ()
+
+
 # --- plain text edge cases -----------------------------------------------------------------------
 
 
