@@ -15,7 +15,9 @@ Two page formats are read, detected from the content:
 Kinds: a request to a Graph host is a ``request``; a ``POST`` to any other host (the bot's
 callback) is a ``notification``; a status line starts a ``response``, paired with the nearest
 request before it that has no response yet. Request lines with a relative URL
-(``POST /communications/calls``) are the syntax section, not examples.
+(``POST /communications/calls``) are the syntax section, not examples; except on a Markdown page,
+where a block holding one such line followed by headers or a body (or marked as a request) is an
+example request to Graph, its URL kept as written.
 
 Example ids are ``"{page stem}#{n:02d}-{kind}"``, where ``n`` counts the HTTP blocks on the page
 (1-based, every kind together, in page order). A block holding several JSON values gives one
@@ -471,6 +473,25 @@ def _block_last_line(b: _Builder, pl: _PageLines, first: int) -> int:
     return stop - 1
 
 
+def _relative_request(
+    content: list[str], j: int, first_line: int, marked: bool
+) -> _Envelope | None:
+    """A request to Graph written with a relative URL (`POST /communications/calls/{id}/answer`),
+    as Graph docs examples often are; None for anything else.
+
+    The syntax section lists its request lines alone, so a relative line is an example only when
+    it is the block's one request line and has headers or a body after it, or the block is
+    marked as a request.
+    """
+    m = _REQUEST.match(content[j].strip())
+    if m is None or not m.group(2).startswith("/"):
+        return None
+    rest = [line.strip() for line in content[j + 1 :] if line.strip()]
+    if any(_REQUEST.match(line) for line in rest) or not (rest or marked):
+        return None
+    return _Envelope("request", first_line + j, "", method=m.group(1), url=m.group(2))
+
+
 class _MarkdownHeadings:
     """The heading above a point: the deepest one, after its example title (level 3) if any."""
 
@@ -597,6 +618,10 @@ class _MarkdownReader:
         env = None
         if j is not None:
             env = _envelope_from(content[j], first_line + j, self.heads.current())
+            if env is None:
+                env = _relative_request(content, j, first_line, block_type == "request")
+                if env is not None:
+                    env.heading = self.heads.current()
         if j is None or env is None:
             if block_type in ("request", "response"):
                 self.b.note(

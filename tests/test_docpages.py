@@ -465,6 +465,29 @@ def test_markdown_bodiless_response_stays_a_response_without_body() -> None:
     assert page.findings == ()
 
 
+def test_markdown_relative_request_with_a_body_is_an_example() -> None:
+    page = read_text(
+        "## HTTP request\n\n```http\nPOST /communications/calls/{id}/participants/invite\n"
+        "POST /app/calls/{id}/participants/invite\n```\n\n"
+        "```http\nGET /communications/calls/{id}\n```\n\n"
+        "### Invite someone\n\n"
+        "```http\nPOST /communications/calls/4b1c/participants/invite\n"
+        'Content-Type: application/json\n\n{"participants": []}\n```\n\n'
+        "```http\nHTTP/1.1 200 OK\nContent-Type: application/json\n\n"
+        '{"status": "running"}\n```\n\n'
+        '<!-- { "blockType": "request" } -->\n```http\nGET /communications/calls/4b1c\n```\n',
+        "invite.md",
+    )
+    assert [(e.id, e.method, e.url, e.has_body) for e in page.examples] == [
+        ("invite#01-request", "POST", "/communications/calls/4b1c/participants/invite", True),
+        ("invite#02-response", None, None, True),
+        ("invite#03-request", "GET", "/communications/calls/4b1c", False),
+    ]
+    assert page.examples[0].heading == "Invite someone"
+    assert page.examples[1].request_id == "invite#01-request"
+    assert page.findings == ()
+
+
 # --- plain text edge cases -----------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from runtime.examples import (
     PageReport,
     _Context,
     check_example,
+    check_page,
     render_json,
     render_text,
     validate_body,
@@ -132,6 +133,28 @@ def test_notification_resource_data_is_typed() -> None:
     (finding,) = report.findings
     assert (finding.code, finding.path) == ("value.wrong-json-type", "$.value[0].resourceData")
     assert "typed from resourceUrl /communications/calls/1/participants" in finding.message
+
+
+def test_a_relative_request_url_on_a_page_is_typed_and_types_its_response(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "invite.md"
+    page.write_text(
+        "```http\nPOST /communications/calls/4b1c/participants/invite\n"
+        "Content-Type: application/json\n\n"
+        '{"participants": [{"identity": {"user": {"id": "u-1"}}}], "clientContext": "c"}\n```\n\n'
+        '```http\nHTTP/1.1 200 OK\n\n{"status": "Running", "clientContext": "c"}\n```\n',
+        encoding="utf-8",
+    )
+    request, response = check_page(page)
+    assert (request.type, request.outcome) == (
+        "microsoft.graph.invite(Collection(microsoft.graph.participant))",
+        "ok",
+    )
+    assert (response.type, response.outcome) == (
+        "microsoft.graph.inviteParticipantsOperation",
+        "ok",
+    )
 
 
 def test_repairs_and_unreadable_bodies() -> None:
