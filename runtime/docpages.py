@@ -211,6 +211,9 @@ class _Builder:
         self.findings: list[Finding] = []
         self.blocks = 0
         self.unanswered: str | None = None
+        # The last request on the page was in a block marked ignored: the response after it
+        # answers that request, not nothing.
+        self.skipped = False
 
     def note(self, severity: Severity, code: str, message: str, line: int) -> None:
         """Record a page-level problem."""
@@ -231,7 +234,7 @@ class _Builder:
         base = f"{self.stem}#{self.blocks:02d}-{env.kind}"
         request_id = self._pair(env)
         if env.kind == "request":
-            self.unanswered = base
+            self.unanswered, self.skipped = base, False
         if not body.strip():
             self._no_body(env)
             self._add(env, base, env.line, "", None, (), (), request_id, has_body=False)
@@ -265,12 +268,18 @@ class _Builder:
                 request_id,
             )
 
+    def skip_request(self) -> None:
+        """A request in a block marked ignored: not an example, but the response after it
+        answers it."""
+        self.unanswered, self.skipped = None, True
+
     def _pair(self, env: _Envelope) -> str | None:
         """The request a response answers: the nearest one before it still unanswered."""
         if env.kind != "response":
             return None
         request_id, self.unanswered = self.unanswered, None
-        if request_id is None:
+        skipped, self.skipped = self.skipped, False
+        if request_id is None and not skipped:
             self.note(
                 "warning",
                 "page.response-without-request",
@@ -595,8 +604,6 @@ class _MarkdownReader:
     def _block(self, info: str, content: list[str], first_line: int) -> None:
         meta = self.meta or {}
         block_type = meta.get("blockType")
-        if block_type == "ignored":
-            return
         lang = info.split()[0].lower() if info.split() else ""
         if not lang:
             # An unlabelled block is read when its first line says what it is.
@@ -605,12 +612,34 @@ class _MarkdownReader:
                 lang = "http"
             elif j is not None and _is_json_start(content[j]):
                 lang = "json"
+        if block_type == "ignored":
+            self._ignored(lang, content)
+            return
         if lang in _HTTP_LANGS:
             self._flush()
             self._http(content, first_line, meta)
         elif lang in _JSON_LANGS:
             self._json(content, first_line, meta)
         # Anything else is an SDK snippet or prose code; it is not an example.
+
+    def _ignored(self, lang: str, content: list[str]) -> None:
+        """A block marked ignored is not an example; when it holds a request, or the body of a
+        request whose envelope came just before (which goes with it), the response after it is
+        that request's."""
+        if lang in _JSON_LANGS:
+            env, self.pending = self.pending, None
+            if env is not None and env.kind == "request":
+                self.b.skip_request()
+            return
+        if lang not in _HTTP_LANGS:
+            return
+        self._flush()
+        j = next((j for j, line in enumerate(content) if line.strip()), None)
+        if j is None:
+            return
+        env = _envelope_from(content[j], 0, "") or _relative_request(content, j, 0, False)
+        if env is not None and env.kind == "request":
+            self.b.skip_request()
 
     def _http(self, content: list[str], first_line: int, meta: dict[str, object]) -> None:
         block_type = meta.get("blockType")

@@ -488,6 +488,33 @@ def test_markdown_relative_request_with_a_body_is_an_example() -> None:
     assert page.findings == ()
 
 
+def test_markdown_response_after_an_ignored_request_answers_it() -> None:
+    page = read_text(
+        '<!-- { "blockType": "ignored" } -->\n'
+        "```http\nPOST /communications/calls/{id}/reject\n```\n\n"
+        "### Reject with a reason\n\n"
+        '<!-- { "blockType": "ignored", "name": "reject-again" } -->\n'
+        "```http\nPOST https://graph.microsoft.com/beta/communications/calls/9d2e/reject\n"
+        'Content-Type: application/json\n\n{"reason": "busy"}\n```\n\n'
+        "```http\nHTTP/1.1 202 Accepted\n```\n\n"
+        "### Answer, body marked ignored\n\n"
+        "```http\nPOST /communications/calls/9d2e/answer\nContent-Type: application/json\n```\n\n"
+        '<!-- { "blockType": "ignored" } -->\n'
+        '```json\n{"callbackUri": "https://bot.example.org/cb"}\n```\n\n'
+        "```http\nHTTP/1.1 202 Accepted\n```\n\n"
+        "### A response on its own\n\n"
+        "```http\nHTTP/1.1 202 Accepted\n```\n",
+        "reject.md",
+    )
+    assert [(e.kind, e.has_body, e.request_id) for e in page.examples] == [
+        ("response", False, None),
+        ("response", False, None),
+        ("response", False, None),
+    ]
+    # Only the last response follows no request at all.
+    assert [(f.code, f.line) for f in page.findings] == [("page.response-without-request", 39)]
+
+
 # --- plain text edge cases -----------------------------------------------------------------------
 
 
