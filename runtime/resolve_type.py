@@ -19,6 +19,8 @@ Finding codes:
 - `response.untyped` — a non-success status, whose error body the metadata does not type (info).
 - `notification.unknown-resource` — a `resourceUrl` no route matches, so `resourceData` stays an
   untyped dynamic property (warning).
+- `notification.legacy-resource` — no `resourceUrl`, so `resourceData` was typed from `resource`,
+  its older undeclared name (info; the validator warns about `resource` itself).
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ NOTIFICATIONS = TypeRef("microsoft.graph.commsNotifications")
 DELTA_ROSTER = "microsoft.graph.deltaParticipants"
 """With `isDeltaRosterEnabled`, Graph posts these on the `participants` resource instead of the
 participants themselves (the seed's "delta roster enabled" notification)."""
+
+LEGACY_RESOURCE_KEY = "resource"
+"""What older docs and services call `resourceUrl`. It is not in the metadata (the validator warns
+about it as an undeclared property); a notification without `resourceUrl` has its `resourceData`
+typed from it, with a `notification.legacy-resource` note."""
 
 DEPRECATED_ROOTS: Mapping[str, str] = {"app": "/communications"}
 """Roots that still work but are deprecated, and what to use instead."""
@@ -328,26 +335,36 @@ def type_notification(value: Any, routes: Routes | None = None) -> BodyTyping:
     for i, item in enumerate(items):
         if type(item) is not dict or "resourceData" not in item:
             continue
-        url = item.get("resourceUrl")
-        if type(url) is not str:
-            continue  # the validator reports a missing or mistyped resourceUrl
         path = f"$.value[{i}]"
+        key = "resourceUrl"
+        url = item.get(key)
+        if type(url) is not str and type(item.get(LEGACY_RESOURCE_KEY)) is str:
+            key, url = LEGACY_RESOURCE_KEY, item[LEGACY_RESOURCE_KEY]
+            findings.append(
+                Finding(
+                    "info",
+                    "notification.legacy-resource",
+                    child_path(path, key),
+                    f"no resourceUrl: resourceData was typed from {key!r}, the older name of "
+                    "resourceUrl, which microsoft.graph.commsNotification does not declare",
+                )
+            )
+        if type(url) is not str:
+            continue  # the validator reports a mistyped resourceUrl
         target, why = r.resolve(split_path(url))
         if target is None or target.type is None or target.operation is not None:
             findings.append(
                 Finding(
                     "warning",
                     "notification.unknown-resource",
-                    child_path(path, "resourceUrl"),
-                    f"resourceUrl {url!r} matches no resource of the metadata "
+                    child_path(path, key),
+                    f"{key} {url!r} matches no resource of the metadata "
                     f"({why or 'it addresses an operation'}); resourceData was not typed",
                 )
             )
             continue
         decided = _delta_roster(target.type, item["resourceData"], r.index)
-        dynamic[child_path(path, "resourceData")] = DynamicType(
-            decided, f"typed from resourceUrl {url}"
-        )
+        dynamic[child_path(path, "resourceData")] = DynamicType(decided, f"typed from {key} {url}")
     return BodyTyping(NOTIFICATIONS, tuple(findings), dynamic)
 
 

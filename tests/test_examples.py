@@ -157,6 +157,26 @@ def test_a_relative_request_url_on_a_page_is_typed_and_types_its_response(
     )
 
 
+def test_a_notification_with_the_older_resource_key_is_still_validated() -> None:
+    body = {
+        "value": [
+            {
+                "changeType": "updated",
+                "resource": "/app/calls/3c4d",
+                "resourceData": {"state": "teleporting"},
+            }
+        ]
+    }
+    (report,) = run(FakeExample("n", "notification", body, "POST", "https://bot/cb"))
+    assert [(f.severity, f.code, f.path) for f in report.findings] == [
+        ("info", "notification.legacy-resource", "$.value[0].resource"),
+        ("warning", "property.undeclared", "$.value[0].resource"),
+        ("warning", "enum.unknown-member", "$.value[0].resourceData.state"),
+    ]
+    assert "microsoft.graph.call.state" in report.findings[2].message
+    assert report.roundtrip is True
+
+
 def test_repairs_and_unreadable_bodies() -> None:
     repair = Finding("warning", "json.trailing-comma", "$", "removed", 3)
     broken = Finding("error", "json.syntax", "$", "bad", 4)

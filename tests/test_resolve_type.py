@@ -204,6 +204,31 @@ def test_unknown_resource_url_is_a_warning_and_leaves_data_untyped() -> None:
     assert typed.dynamic == {}
 
 
+def test_older_resource_key_types_resource_data_with_a_note() -> None:
+    item = {"changeType": "deleted", "resource": "/app/calls/5e6f/operations/7a8b"}
+    typed = type_notification({"value": [{**item, "resourceData": {"status": "Completed"}}]})
+    assert [(f.severity, f.code, f.path) for f in typed.findings] == [
+        ("info", "notification.legacy-resource", "$.value[0].resource")
+    ]
+    decided = typed.dynamic["$.value[0].resourceData"]
+    assert (str(decided.type), decided.reason) == (
+        "microsoft.graph.commsOperation",
+        "typed from resource /app/calls/5e6f/operations/7a8b",
+    )
+    # resourceUrl wins when both are there; an unknown older key is named in the warning.
+    both = {**item, "resourceUrl": "/communications/calls/5e6f", "resourceData": {}}
+    typed = type_notification({"value": [both]})
+    assert typed.findings == ()
+    assert str(typed.dynamic["$.value[0].resourceData"].type) == "microsoft.graph.call"
+    unknown = {"resource": "/communications/meetings/1", "resourceData": {}}
+    typed = type_notification({"value": [unknown]})
+    assert [(f.code, f.path) for f in typed.findings] == [
+        ("notification.legacy-resource", "$.value[0].resource"),
+        ("notification.unknown-resource", "$.value[0].resource"),
+    ]
+    assert typed.dynamic == {}
+
+
 @pytest.mark.parametrize(
     "body", [None, [], {"value": 3}, {"value": [1, {"resourceUrl": 5, "resourceData": {}}]}]
 )
