@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from .findings import Finding, has_errors
-from .resolve_type import RequestTyping, type_notification, type_request, type_response
+from .resolve_type import (
+    RequestTyping,
+    type_bodiless_response,
+    type_notification,
+    type_request,
+    type_response,
+)
 from .roundtrip import roundtrip
 from .validate import DynamicType, Mode, TypeRef, validate
 
@@ -224,6 +230,10 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
             )
         else:
             report = BodyReport(str(typed.body) if typed.body else None, typed.findings)
+    elif kind == "response" and example.value is None and not (example.body_text or "").strip():
+        request = context.requests.get(example.request_id or "")
+        expected = type_bodiless_response(example.status, request)
+        report = BodyReport(str(expected.type) if expected.type else None, expected.findings)
     elif kind == "response" and has_body:
         request = context.requests.get(example.request_id or "")
         typed_response = type_response(example.status, request)

@@ -17,6 +17,8 @@ Finding codes:
 - `response.unexpected-body` — a success response with a body where the operation returns
   nothing (warning).
 - `response.untyped` — a non-success status, whose error body the metadata does not type (info).
+- `response.missing-body` — a 200 or 201 response written without a body although its request's
+  operation returns one (info).
 - `notification.unknown-resource` — a `resourceUrl` no route matches, so `resourceData` stays an
   untyped dynamic property (warning).
 - `notification.legacy-resource` — no `resourceUrl`, so `resourceData` was typed from `resource`,
@@ -322,6 +324,25 @@ def type_response(status: int | None, request: RequestTyping | None) -> BodyTypi
             ),
         )
     return BodyTyping(request.response)
+
+
+def type_bodiless_response(status: int | None, request: RequestTyping | None) -> BodyTyping:
+    """What a response written without a body should have held: the type its request's operation
+    returns when the status is one that carries it (200, 201), with a note; else nothing."""
+    if status not in _SUCCESS_BODY_STATUSES or request is None or request.response is None:
+        return BodyTyping(None)
+    what = request.operation or f"{request.method} {request.url}"
+    return BodyTyping(
+        request.response,
+        (
+            Finding(
+                "info",
+                "response.missing-body",
+                "$",
+                f"{what} returns {request.response}, but the {status} response shows no body",
+            ),
+        ),
+    )
 
 
 def type_notification(value: Any, routes: Routes | None = None) -> BodyTyping:

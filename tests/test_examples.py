@@ -177,6 +177,29 @@ def test_a_notification_with_the_older_resource_key_is_still_validated() -> None
     assert report.roundtrip is True
 
 
+def test_a_bodiless_response_names_what_its_operation_returns() -> None:
+    prompt = {"prompts": [{"@odata.type": "#microsoft.graph.mediaPrompt"}]}
+    url = f"{CREATE_URL}/2b9c/playPrompt"
+    reports = run(
+        FakeExample("r", "request", prompt, "POST", url),
+        FakeExample("s", "response", None, status=200, request_id="r"),
+        FakeExample("t", "response", None, status=202, request_id="r"),
+        FakeExample("k", "request", None, "POST", f"{CREATE_URL}/2b9c/keepAlive"),
+        FakeExample("u", "response", None, status=200, request_id="k"),
+    )
+    ok, accepted, alive = reports[1], reports[2], reports[4]
+    assert (ok.type, ok.outcome, ok.roundtrip) == (
+        "microsoft.graph.playPromptOperation",
+        "ok",
+        None,
+    )
+    assert [(f.severity, f.code) for f in ok.findings] == [("info", "response.missing-body")]
+    assert "microsoft.graph.playPrompt returns" in ok.findings[0].message
+    # 202 Accepted says the result comes later; keepAlive returns nothing.
+    assert (accepted.type, accepted.findings) == (None, ())
+    assert (alive.type, alive.findings) == (None, ())
+
+
 def test_repairs_and_unreadable_bodies() -> None:
     repair = Finding("warning", "json.trailing-comma", "$", "removed", 3)
     broken = Finding("error", "json.syntax", "$", "bad", 4)
