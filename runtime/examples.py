@@ -304,16 +304,21 @@ def render_text(pages: Sequence[PageReport]) -> str:
         out.extend(_page_text(page))
     totals = Counter(e.outcome for page in pages for e in page.examples)
     out.append(
-        f"{sum(totals.values())} bodies: {totals['ok']} ok, {totals['warnings']} with warnings, "
-        f"{totals['errors']} with errors"
+        f"{_count(sum(totals.values()), 'example')}: {totals['ok']} ok, "
+        f"{totals['warnings']} with warnings, {totals['errors']} with errors"
     )
     return "\n".join(out) + "\n"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _page_text(page: PageReport) -> list[str]:
     kinds = Counter(e.kind for e in page.examples)
-    counted = ", ".join(f"{n} {k}s" for k, n in sorted(kinds.items()))
-    lines = [f"{page.file} ({page.format}): {len(page.examples)} bodies ({counted or 'none'})"]
+    counted = ", ".join(_count(n, k) for k, n in sorted(kinds.items()))
+    examples = _count(len(page.examples), "example")
+    lines = [f"{page.file} ({page.format}): {examples} ({counted or 'none'})"]
     lines.extend(f"  {f}" for f in page.findings)
     header = ("id", "kind", "line", "type", "status", "round trip")
     rows = [

@@ -254,7 +254,11 @@ def test_text_report_has_a_table_and_findings_under_each_example() -> None:
     assert re.search(r"bad-one\s+request\s+40\s+microsoft\.graph\.call\s+errors\s+-", text)
     assert "bad-one  request  POST " + CREATE_URL + "  (page.md:40)" in text
     assert "error type.not-assignable at $.targets[1]" in text
-    assert text.rstrip().endswith("2 bodies: 1 ok, 0 with warnings, 1 with errors")
+    assert text.startswith("page.md (markdown): 2 examples (2 requests)\n")
+    assert text.rstrip().endswith("2 examples: 1 ok, 0 with warnings, 1 with errors")
+    one = render_text([PageReport("one.md", "markdown", (), tuple(reports[:1]))])
+    assert one.startswith("one.md (markdown): 1 example (1 request)\n")
+    assert one.rstrip().endswith("1 example: 1 ok, 0 with warnings, 0 with errors")
 
 
 def test_validate_body_needs_exactly_one_way_to_type() -> None:

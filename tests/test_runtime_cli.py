@@ -165,9 +165,9 @@ def test_examples_on_the_seed_page_json(capsys: pytest.CaptureFixture[str]) -> N
 def test_examples_on_the_seed_page_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["examples", str(SEED)]) == 1
     out = capsys.readouterr().out
-    assert "35 bodies (11 notifications, 12 requests, 12 responses)" in out
+    assert "35 examples (11 notifications, 12 requests, 12 responses)" in out
     assert out.count("error type.not-assignable at $.targets[1]") == 2
-    assert out.splitlines()[-1] == "35 bodies: 7 ok, 26 with warnings, 2 with errors"
+    assert out.splitlines()[-1] == "35 examples: 7 ok, 26 with warnings, 2 with errors"
 
 
 def test_a_body_over_the_size_limit_is_one_line(
