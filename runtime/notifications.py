@@ -132,7 +132,7 @@ def parse_notifications(
     converter: ODataConverter | None = None,
 ) -> NotificationBatch:
     """Validate and read a `commsNotifications` body; `InvalidBodyError` lists every error."""
-    from .resolve_type import type_notification
+    from .resolve_type import LEGACY_RESOURCE_KEY, type_notification
 
     if isinstance(body, bytes | bytearray):
         try:
@@ -162,7 +162,8 @@ def parse_notifications(
             )
             continue
         change = item.get("changeType")
-        url = item.get("resourceUrl")
+        # Typed the same way as resolve_type does: older senders say `resource`.
+        url = item.get("resourceUrl", item.get(LEGACY_RESOURCE_KEY))
         if type(change) is not str or type(url) is not str:
             problems.append(
                 Finding(

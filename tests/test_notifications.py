@@ -97,6 +97,15 @@ def test_resource_data_is_typed_from_the_url() -> None:
     assert batch.findings == ()
 
 
+def test_the_older_resource_key_locates_the_resource_too() -> None:
+    legacy = note("updated", CALL + "/participants", [PARTICIPANT])
+    legacy["resource"] = legacy.pop("resourceUrl")
+    (roster,) = parse_notifications(body(legacy)).notifications
+    assert roster.resource_url == CALL + "/participants"
+    assert roster.resource.kind is ResourceKind.PARTICIPANTS
+    assert [type(p) for p in roster.items] == [Participant]
+
+
 def test_bytes_are_parsed() -> None:
     raw = json.dumps(body(note("deleted", CALL, state("terminated")))).encode()
     (n,) = parse_notifications(raw).notifications
