@@ -27,6 +27,7 @@ from codegen.model import (
     Property,
     Schema,
     SchemaType,
+    Severity,
     Source,
     StructuredType,
     Term,
@@ -86,6 +87,14 @@ def _source_with_overlay(source: Source | None, overlay: str) -> Source | None:
     if source is None:
         return None
     return replace(source, overlay=overlay)
+
+
+def _diagnostic_at(
+    severity: Severity, code: str, message: str, source: Source | None, element: str
+) -> Diagnostic:
+    """A diagnostic located at an element's source, when it has one."""
+    file, line = (source.file, source.line) if source is not None else (None, None)
+    return Diagnostic(severity, code, message, file, line, element)
 
 
 def _members(t: SchemaType) -> dict[str, str]:
@@ -272,12 +281,11 @@ def find_base_cycles(types: Mapping[str, SchemaType]) -> list[Diagnostic]:
                 loop = chain[chain.index(current.qname) :]
                 reported.update(loop)
                 found.append(
-                    Diagnostic(
+                    _diagnostic_at(
                         "error",
                         "base-type-cycle",
                         "base types form a cycle: " + " → ".join([*loop, current.qname]),
-                        current.source.file if current.source else None,
-                        current.source.line if current.source else None,
+                        current.source,
                         current.qname,
                     )
                 )
@@ -303,12 +311,11 @@ class _RefChecker:
     def check(self, qname: str, source: Source | None, element: str, what: str) -> None:
         if not self.known(qname):
             self.out.append(
-                Diagnostic(
+                _diagnostic_at(
                     "error",
                     "unresolved-type",
                     f"{what} {qname!r} of {element} is not declared",
-                    source.file if source else None,
-                    source.line if source else None,
+                    source,
                     element,
                 )
             )
@@ -335,12 +342,11 @@ def check_references(
                         not isinstance(base, StructuredType) or base.kind != t.kind
                     ):
                         c.out.append(
-                            Diagnostic(
+                            _diagnostic_at(
                                 "error",
                                 "bad-base-type",
                                 f"{t.qname} ({t.kind} type) cannot derive from {t.base}",
-                                t.source.file if t.source else None,
-                                t.source.line if t.source else None,
+                                t.source,
                                 t.qname,
                             )
                         )
@@ -386,12 +392,11 @@ def check_keys(types: Mapping[str, SchemaType]) -> list[Diagnostic]:
             current = types.get(current.base) if current.base else None
         if not has_key:
             out.append(
-                Diagnostic(
+                _diagnostic_at(
                     "warning",
                     "missing-key",
                     f"entity type {t.qname} has no key, declared or inherited",
-                    t.source.file if t.source else None,
-                    t.source.line if t.source else None,
+                    t.source,
                     t.qname,
                 )
             )
