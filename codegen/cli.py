@@ -1,4 +1,4 @@
-"""Command line of the generator: `inspect`, `sources` and `generate`."""
+"""Command line of the generator: `inspect`, `sources`, `generate` and `diff`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from codegen import generate
+from codegen import diff, generate
 from codegen.diagnostics import Policy, errors, parse_override
 from codegen.inspect import render_text, report
 from codegen.sources import (
@@ -82,6 +82,31 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Report the API changes from OLD to NEW; 1 when one reaches `--fail-on`, 2 on bad input."""
+    try:
+        old = load_model(args.old, args.overlay)
+        new = load_model(args.new, args.new_overlay)
+    except MetadataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    unknown = [r for r in args.root if r not in old.types and r not in new.types]
+    if unknown:
+        print(f"error: --root names no type of either side: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    changes = diff.diff_models(old, new, args.root)
+    sides = diff.Side.of(old), diff.Side.of(new)
+    if args.json:
+        json.dump(diff.as_json(changes, *sides), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif args.markdown:
+        print(diff.render_markdown(changes, *sides))
+    else:
+        print(diff.render_text(changes, *sides))
+    failing = {"breaking": ("breaking",), "additive": ("breaking", "additive")}
+    return 1 if any(c.impact in failing.get(args.fail_on, ()) for c in changes) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m codegen`."""
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
@@ -101,6 +126,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_sources)
     generate.add_parser(sub)
+    p = sub.add_parser("diff", help="report the API changes between two metadata documents")
+    p.add_argument("old", help="the old base CSDL document (path)")
+    p.add_argument("new", help="the new base CSDL document (path)")
+    p.add_argument("--overlay", action="append", default=[], help="overlay of OLD (repeatable)")
+    p.add_argument("--new-overlay", action="append", default=[], help="overlay of NEW (repeatable)")
+    p.add_argument(
+        "--root",
+        action="append",
+        default=[],
+        metavar="QNAME",
+        help="only changes within the closure of these types, either side (repeatable)",
+    )
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print one JSON object")
+    out.add_argument("--markdown", action="store_true", help="print Markdown for a changelog or PR")
+    p.add_argument(
+        "--fail-on",
+        choices=("breaking", "additive"),
+        help="exit 1 when a change of this impact (additive: or breaking) exists",
+    )
+    p.set_defaults(func=cmd_diff)
     return parser
 
 

@@ -132,3 +132,14 @@ def unique(names: list[str]) -> list[str]:
         taken.add(f"{n}_{i}")
         out.append(f"{n}_{i}")
     return out
+
+
+def parameters_class_name(operation: str, binding: str | None, collection: bool) -> str:
+    """The class of an operation's parameters, as `codegen.plan` names it before making it
+    unique: `answer` bound to `call` → `CallAnswerParameters`."""
+    stem = pascal_case(operation)
+    if binding is not None:
+        stem = pascal_case(binding) + stem
+        if collection:
+            stem = f"CollectionOf{stem}"
+    return f"{stem}Parameters"
