@@ -979,7 +979,9 @@ def _qualify_target(target: str, aliases: Aliases) -> str:
     name, paren, params = head.partition("(")
     qualified = aliases.qualify(name)
     if paren:
-        inner = ",".join(aliases.type_ref(p).__str__() for p in params.rstrip(")").split(",") if p)
+        # Only the list's own parenthesis closes it: `Collection(graph.x))` keeps one.
+        params = params.removesuffix(")")
+        inner = ",".join(str(aliases.type_ref(p.strip())) for p in params.split(",") if p.strip())
         qualified = f"{qualified}({inner})"
     return f"{qualified}{slash}{rest}"
 

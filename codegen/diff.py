@@ -24,6 +24,7 @@ from typing import Literal
 
 from codegen import naming
 from codegen.closure import closure
+from codegen.csdl import gc_paused
 from codegen.model import (
     CORE_DESCRIPTION,
     CORE_LONG_DESCRIPTION,
@@ -794,17 +795,27 @@ class _Differ:
 
     def annotations(self) -> None:
         old, new = self.old.annotations, self.new.annotations
+        old_ops, new_ops = _operation_targets(self.old), _operation_targets(self.new)
         for target in sorted(set(old) | set(new)):
-            if target in self.gone_or_new or target.partition("/")[0] in self.gone_or_new:
+            head = target.partition("/")[0]
+            if target in self.gone_or_new or head in self.gone_or_new:
+                continue
+            op = new_ops.get(head) or old_ops.get(head)
+            if "(" in head and (head not in old_ops or head not in new_ops):
+                # An operation's annotations name it by signature (`ns.op(ns.T, Edm.String)`);
+                # one that exists on one side only was reported as added or removed.
                 continue
             a = {_annotation_key(x)[:2]: x.value for x in old.get(target, ())}
             b = {_annotation_key(x)[:2]: x.value for x in new.get(target, ())}
             if a == b:
                 continue
-            python = self.new_names.annotation_target(target) or self.old_names.annotation_target(
-                target
-            )
-            owner = target.partition("/")[0]
+            python: str | None
+            if op is not None:
+                owner, python = _operation_element(op), self.new_names.operation(op)
+            else:
+                owner = head
+                python = self.new_names.annotation_target(target)
+                python = python or self.old_names.annotation_target(target)
             for term, qualifier in sorted(set(a) | set(b), key=lambda k: (k[0], k[1] or "")):
                 ov, nv = a.get((term, qualifier)), b.get((term, qualifier))
                 if ov == nv:
@@ -830,6 +841,20 @@ class _Differ:
                         None if (term, qualifier) not in b else f"{label}={_short(nv)}",
                         owner,
                     )
+
+
+def _operation_targets(model: Model) -> dict[str, Operation]:
+    """Operations by the signature their annotation targets have once read: `ns.op(ns.T,Edm.String)`."""
+    return {
+        f"{op.qname}({','.join(str(p.type) for p in op.parameters)})": op
+        for qname in model.operations
+        for op in model.operations[qname]
+    }
+
+
+def _operation_element(op: Operation) -> str:
+    """The element an operation's changes are reported under, without overload names."""
+    return f"{op.qname}({op.binding})" if op.binding else f"{op.qname}()"
 
 
 def _kind_of(t: SchemaType) -> str:
@@ -892,7 +917,9 @@ def _bindings_text(bindings: Bindings) -> str:
 def diff_models(old: Model, new: Model, roots: Sequence[str] = ()) -> list[Change]:
     """Every API change from `old` to `new`, breaking first; with `roots`, only those within
     the closure of the roots on either side."""
-    changes = _Differ(old, new).run()
+    # Building every record allocates many small acyclic objects: no collection is needed.
+    with gc_paused():
+        changes = _Differ(old, new).run()
     if not roots:
         return changes
     scope_types: set[str] = set()
@@ -962,10 +989,19 @@ def as_json(changes: Sequence[Change], old: Side, new: Side) -> dict[str, object
     }
 
 
+def printable(text: str) -> str:
+    """Text from a document made safe to print: whitespace runs become one space, and other
+    characters a terminal would act on (controls, bidirectional overrides) are escaped."""
+    text = " ".join(text.split())
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
 def _clip(text: str | None, width: int = 70) -> str:
     if text is None:
         return "-"
-    text = " ".join(text.split())
+    text = printable(text)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -986,11 +1022,11 @@ def _counts_line(changes: Sequence[Change]) -> str:
 
 def render_text(changes: Sequence[Change], old: Side, new: Side) -> str:
     """The report for people: counts, then the changes grouped by impact, breaking first."""
-    lines = [f"old: {old}", f"new: {new}", _counts_line(changes)]
+    lines = [f"old: {printable(str(old))}", f"new: {printable(str(new))}", _counts_line(changes)]
     for impact, group in _grouped(changes):
         lines += ["", f"{impact.upper()} ({len(group)})"]
         for c in group:
-            line = f"  {c.change:30} {c.element}"
+            line = f"  {c.change:30} {printable(c.element)}"
             if c.python:
                 line += f"  [{c.python}]"
             if c.old is not None or c.new is not None:
@@ -1008,13 +1044,13 @@ def render_markdown(changes: Sequence[Change], old: Side, new: Side) -> str:
     lines = [
         "## API changes",
         "",
-        f"From {_md(str(old))} to {_md(str(new))}: {_counts_line(changes)}.",
+        f"From {_md(printable(str(old)))} to {_md(printable(str(new)))}: {_counts_line(changes)}.",
     ]
     titles = {"breaking": "Breaking", "additive": "Additive", "none": "No effect on the API"}
     for impact, group in _grouped(changes):
         lines += ["", f"### {titles[impact]} ({len(group)})", ""]
         for c in group:
-            line = f"- {c.change}: {_md(c.element)}"
+            line = f"- {c.change}: {_md(printable(c.element))}"
             if c.python:
                 line += f" ({_md(c.python)})"
             if c.old is not None or c.new is not None:

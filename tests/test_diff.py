@@ -312,6 +312,42 @@ def test_roots_limit_the_report_to_their_closure(tmp_path: Path) -> None:
     assert only == {("microsoft.graph.participant/isMuted", "property removed", "breaking")}
 
 
+ANSWER_NOTE = (
+    '<Annotations Target="graph.answer(graph.call, Edm.String, Collection(graph.modality))">'
+    '<Annotation Term="Org.OData.Core.V1.Description" String="{}"/></Annotations>'
+)
+
+
+def test_operation_annotations_follow_their_operation(tmp_path: Path) -> None:
+    old = BASE.replace("</Schema>", ANSWER_NOTE.format("Answer a call.") + "</Schema>")
+    new = old.replace(
+        '<Action Name="answer" IsBound="true">', '<Action Name="pick" IsBound="true">'
+    )
+    assert triples(changes_between(tmp_path, old, new)) == {
+        ("microsoft.graph.answer(microsoft.graph.call)", "action removed", "breaking"),
+        ("microsoft.graph.pick(microsoft.graph.call)", "action added", "additive"),
+    }
+    new = old.replace("Answer a call.", "Answer an incoming call.")
+    (change,) = changes_between(tmp_path, old, new, ("microsoft.graph.call",))
+    assert (change.change, change.python) == (
+        "description changed",
+        "microsoft_graph.CallAnswerParameters",
+    )
+
+
+def test_text_from_the_document_is_printed_inert(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.xml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "b.xml").write_text(
+        edited("The subject.", "Evil \u202e reversed\t\ttabs"), encoding="utf-8"
+    )
+    for style in ([], ["--markdown"]):
+        assert main(["diff", str(tmp_path / "a.xml"), str(tmp_path / "b.xml"), *style]) == 0
+        out = capsys.readouterr().out
+        assert "\u202e" not in out and "Evil \\u202e reversed tabs" in out
+
+
 def test_every_reported_kind_is_documented() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     for kind in CHANGE_KINDS:
@@ -379,6 +415,34 @@ def test_cli_fail_on_additive_only(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["diff", a, b, "--fail-on", "additive"]) == 1
 
 
+def test_cli_overlays_apply_to_their_side(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, overlay = tmp_path / "base.xml", tmp_path / "overlay.xml"
+    base.write_text(BASE, encoding="utf-8")
+    overlay.write_text(
+        document(
+            '<EntityType Name="participant" BaseType="graph.entity">'
+            '<Property Name="isMuted" Type="Edm.Boolean"/>'
+            '<Property Name="isInLobby" Type="Edm.Boolean"/></EntityType>'
+        ),
+        encoding="utf-8",
+    )
+    main(["diff", str(base), str(base), "--new-overlay", str(overlay), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert [(c["element"], c["change"]) for c in report["changes"]] == [
+        ("microsoft.graph.participant/isInLobby", "property added")
+    ]
+    assert report["new"]["overlays"][0]["name"] == "overlay.xml"
+    main(["diff", str(base), str(base), "--overlay", str(overlay), "--new-overlay", str(overlay)])
+    assert "0 changes" in capsys.readouterr().out
+    main(["diff", str(base), str(base), "--overlay", str(overlay), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert [(c["change"], c["impact"]) for c in report["changes"]] == [
+        ("property removed", "breaking")
+    ]
+
+
 def test_cli_bad_input_exits_2_naming_the_file(
     pair: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -424,7 +488,11 @@ def test_five_edits_on_todays_v1(tmp_path: Path) -> None:
     source = shared_path("graph-v1.0-2026-08-03.xml")
     edited_copy = tmp_path / "graph-v1.0-edited.xml"
     _five_edits(source, edited_copy)
-    changes = diff_models(load_model(source), load_model(edited_copy))
+    old, new = load_model(source), load_model(edited_copy)
+    changes = diff_models(old, new)
+    # The calls closure holds all five: `modality` and `mediaConfig` (with its subtypes) are
+    # property types of `call`.
+    assert diff_models(old, new, ("microsoft.graph.call",)) == changes
     assert {(c.element, c.change, c.impact, c.python) for c in changes} == {
         (
             "microsoft.graph.call/isRecordingConsentRequired",
