@@ -74,4 +74,8 @@ def load_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Loaded
         raise MetadataError(str(path), f"cannot read: {exc.strerror}") from None
     if size > max_bytes:
         raise MetadataError(str(path), f"document is {size:,} bytes, over the {max_bytes:,} limit")
-    return load_bytes(p.read_bytes(), str(path), max_bytes=max_bytes)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:  # a directory, or a file gone or locked since `stat`
+        raise MetadataError(str(path), f"cannot read: {exc.strerror}") from None
+    return load_bytes(data, str(path), max_bytes=max_bytes)

@@ -450,6 +450,9 @@ def test_cli_bad_input_exits_2_naming_the_file(
     assert main(["diff", str(pair[0]), str(missing)]) == 2
     err = capsys.readouterr().err.strip()
     assert "missing.xml" in err and len(err.splitlines()) == 1
+    assert main(["diff", str(tmp_path), str(pair[1])]) == 2
+    err = capsys.readouterr().err.strip()
+    assert str(tmp_path) in err and len(err.splitlines()) == 1
     hostile = tmp_path / "hostile.xml"
     hostile.write_text('<!DOCTYPE x [<!ENTITY e "e">]><x>&e;</x>')
     assert main(["diff", str(hostile), str(pair[1])]) == 2
