@@ -111,18 +111,21 @@ CHANGE_KINDS: dict[str, str] = {
     "annotation changed": "none",
 }
 
-# What a change is seen as from the other side: diff(b, a) holds the mirror of each change of
-# diff(a, b) under the same element, with old and new swapped.
-MIRROR: dict[str, str] = {}
-for _kind in CHANGE_KINDS:
-    for _a, _b in (
-        (" added", " removed"),
-        (" moved to base", " moved from base"),
-    ):
-        if _kind.endswith(_a):
-            MIRROR[_kind], MIRROR[_kind[: -len(_a)] + _b] = _kind[: -len(_a)] + _b, _kind
-for _kind in CHANGE_KINDS:
-    MIRROR.setdefault(_kind, _kind)
+
+def _mirrors() -> dict[str, str]:
+    """What each kind of change is seen as from the other side: diff(b, a) holds the mirror of
+    each change of diff(a, b) under the same element, with old and new swapped."""
+    pairs = ((" added", " removed"), (" moved to base", " moved from base"))
+    out = {kind: kind for kind in CHANGE_KINDS}
+    for kind in CHANGE_KINDS:
+        for one, other in pairs:
+            if kind.endswith(one):
+                twin = kind.removesuffix(one) + other
+                out[kind], out[twin] = twin, kind
+    return out
+
+
+MIRROR = _mirrors()
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,7 +292,7 @@ class _Differ:
         new: str | None = None,
         owner: str | None = None,
     ) -> None:
-        assert change in CHANGE_KINDS, change
+        assert CHANGE_KINDS[change] in (impact, "varies"), (change, impact)
         self.changes.append(Change(element, change, impact, python, old, new, owner))
 
     def run(self) -> list[Change]:

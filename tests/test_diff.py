@@ -575,6 +575,13 @@ def documents(draw: st.DrawFn) -> str:
                 text = text.replace('"', "&quot;")
                 body.append(f'<Annotation Term="Org.OData.Core.V1.Description" String="{text}"/>')
             body.append("</Property>")
+        if entity:
+            for nav in draw(st.lists(NAMES, max_size=2, unique=True)):
+                target = draw(st.sampled_from(names))
+                many = draw(st.booleans())
+                ntype = f"Collection(graph.T{target})" if many else f"graph.T{target}"
+                contained = ' ContainsTarget="true"' if draw(st.booleans()) else ""
+                body.append(f'<NavigationProperty Name="n{nav}" Type="{ntype}"{contained}/>')
         body.append(f"</{tag}>")
         if entity:
             entities.append(name)
@@ -590,6 +597,16 @@ def documents(draw: st.DrawFn) -> str:
                 ptype = draw(st.sampled_from(PRIMITIVES))
                 body.append(f'<Parameter Name="{param}" Type="{ptype}"{nullable}/>')
             body.append("</Action>")
+        # Overloads of one function differ by parameter names.
+        for params in draw(st.lists(st.sampled_from(["", "a", "a,b"]), max_size=2, unique=True)):
+            body.append(
+                f'<Function Name="get" IsBound="true">'
+                f'<Parameter Name="bindingParameter" Type="graph.T{name}"/>'
+                + "".join(
+                    f'<Parameter Name="{p}" Type="Edm.String"/>' for p in params.split(",") if p
+                )
+                + '<ReturnType Type="Edm.String"/></Function>'
+            )
         if draw(st.booleans()):
             container.append(f'<EntitySet Name="set{name}" EntityType="graph.T{name}"/>')
     return document("".join(body), "".join(container))
