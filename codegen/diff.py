@@ -26,6 +26,7 @@ from codegen import naming
 from codegen.closure import closure
 from codegen.csdl import gc_paused
 from codegen.model import (
+    CORE_COMPUTED,
     CORE_DESCRIPTION,
     CORE_LONG_DESCRIPTION,
     Annotation,
@@ -60,7 +61,7 @@ CHANGE_KINDS: dict[str, str] = {
     "has stream changed": "none",
     "key changed": "breaking",
     "underlying type changed": "varies",  # breaking for a type definition, none for an enum
-    "property added": "additive",
+    "property added": "varies",  # breaking when request bodies must now carry it
     "property removed": "breaking",
     "property type changed": "breaking",
     "property collection changed": "breaking",
@@ -455,8 +456,9 @@ class _Differ:
                 was = inherited(self.old, q).get(name)
                 if was is None or type(was) is not type(new[name]):
                     self.gone_or_new.add(element)
+                    impact: Impact = "breaking" if self.required(q, new[name]) else "additive"
                     self.add(
-                        element, f"{what} added", "additive", python, None, _ref(new[name].type), q
+                        element, f"{what} added", impact, python, None, _ref(new[name].type), q
                     )
                     continue
                 self.add(
@@ -471,6 +473,18 @@ class _Differ:
                 self.member_pair(element, what, was, new[name], python, q)
             else:
                 self.member_pair(element, what, old[name], new[name], python, q)
+
+    def required(self, qname: str, member: Property | NavigationProperty) -> bool:
+        """A new property that request bodies must carry (as `runtime.validate` requires it:
+        not nullable, not a key, not computed): old code that builds requests now fails."""
+        if not isinstance(member, Property) or member.nullable:
+            return False
+        if member.name in self.new.key(qname):
+            return False
+        return not any(
+            a.term == CORE_COMPUTED and a.value is True
+            for a in self.new.annotations_of(f"{qname}/{member.name}")
+        )
 
     def member_pair(
         self,

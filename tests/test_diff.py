@@ -148,6 +148,19 @@ def test_identical_documents_have_no_changes(tmp_path: Path) -> None:
             {("microsoft.graph.call/subject", "property facets changed", "none")},
         ),
         (
+            '<Property Name="isMuted" Type="Edm.Boolean"/>',
+            '<Property Name="isMuted" Type="Edm.Boolean"/>'
+            '<Property Name="role" Type="Edm.String" Nullable="false"/>',
+            {("microsoft.graph.participant/role", "property added", "breaking")},
+        ),
+        (
+            '<Property Name="isMuted" Type="Edm.Boolean"/>',
+            '<Property Name="isMuted" Type="Edm.Boolean"/>'
+            '<Property Name="role" Type="Edm.String" Nullable="false">'
+            '<Annotation Term="Org.OData.Core.V1.Computed" Bool="true"/></Property>',
+            {("microsoft.graph.participant/role", "property added", "additive")},
+        ),
+        (
             '<Member Name="video" Value="2"/>',
             '<Member Name="video" Value="2"/><Member Name="data" Value="4"/>',
             {("microsoft.graph.modality/data", "enum member added", "additive")},
