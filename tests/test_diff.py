@@ -3,6 +3,7 @@ five-edit acceptance test on today's v1.0, and property-based symmetry checks.""
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -648,3 +649,19 @@ def test_diffs_both_ways_are_mirror_images(tmp_path: Path, a: str, b: str) -> No
     assert mirrored == sorted((c.element, c.change, c.old, c.new) for c in backward)
     # Deterministic: the same inputs give the same report in the same order.
     assert _diff_texts(tmp_path, a, b) == forward
+
+
+@pytest.mark.slow
+def test_python_names_exist_in_the_committed_package() -> None:
+    """What the calls overlay added, as the diff names it, is what `generated/` declares."""
+    base = shared_path("graph-beta-2021-07-13.xml")
+    overlay = shared_path("graph-beta-calls-2026-08-03.xml")
+    changes = diff_models(load_model(base), load_model(base, [overlay]), ("microsoft.graph.call",))
+    named = [c.python for c in changes if c.python and c.impact == "additive"]
+    assert len(named) > 20
+    for python in named:
+        package, *attributes = python.split(".")
+        found: object = importlib.import_module(f"generated.{package}")
+        for attribute in attributes:
+            assert hasattr(found, attribute), f"{python}: no {attribute}"
+            found = getattr(found, attribute)
