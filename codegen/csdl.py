@@ -23,7 +23,7 @@ from typing import Literal
 
 from lxml import etree
 
-from codegen.model import (
+from codegen.records import (
     NO_FACETS,
     Annotation,
     AnnotationsBlock,

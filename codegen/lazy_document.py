@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from codegen.csdl import Built, Entry, Reader, TopLevel, gc_paused
 from codegen.lazy import Later
-from codegen.model import Document, Reference
+from codegen.records import Document, Reference
 from codegen.xmlsafe import LoadedXml
 
 
