@@ -38,6 +38,11 @@ class LazyDocument:
             found = self._built[entry] = self.reader.build(entry)
         return found
 
+    @property
+    def built_count(self) -> int:
+        """How many entries have been built so far (what laziness saved is the rest)."""
+        return len(self._built)
+
     def record(self, entry: Entry) -> TopLevel:
         """The record of an entry the index knows to be a type, operation, term, container or
         annotations block (those always build one)."""

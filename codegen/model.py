@@ -138,9 +138,9 @@ class InputDocument:
 class Model:
     """The resolved model: every name qualified, every reference checked, inheritance linked.
 
-    A model may be lazy (`codegen.lazy_model`): its mappings then build a record on first
-    lookup, and `schemas`, `containers` and `diagnostics` are computed on first access. Either
-    way each attribute means the same and holds the same immutable records.
+    `codegen.resolve.resolve` makes it: its mappings build a record on first lookup (and
+    `annotations` only the records that declare or annotate the target asked for), while
+    `schemas`, `containers` and `diagnostics` are computed on first access.
     """
 
     types: Mapping[str, SchemaType]
