@@ -386,7 +386,7 @@ Located = tuple[LazyDocument, Entry]
 
 
 @dataclass
-class _Namespace:
+class MergedNamespace:
     """What one namespace holds after merging, as entries, each list in document order."""
 
     namespace: str
@@ -399,9 +399,9 @@ class _Namespace:
     blocks: list[Located] = field(default_factory=list)
 
 
-def _entries(doc: LazyDocument, index: SchemaIndex) -> _Namespace:
+def _entries(doc: LazyDocument, index: SchemaIndex) -> MergedNamespace:
     element = index.element
-    out = _Namespace(index.namespace, element.get("Alias"), doc.reader.src(element))
+    out = MergedNamespace(index.namespace, element.get("Alias"), doc.reader.src(element))
     for e in index.entries:
         tag = e.tag
         if tag in TYPE_TAGS:
@@ -419,7 +419,7 @@ def _entries(doc: LazyDocument, index: SchemaIndex) -> _Namespace:
 
 def merge_documents(
     base: LazyDocument, overlays: Sequence[LazyDocument]
-) -> tuple[list[_Namespace], MergeTally[Located]]:
+) -> tuple[list[MergedNamespace], MergeTally[Located]]:
     """The merged namespaces, in order of first appearance, and what the overlays did.
 
     The overlay rule (`merge_types`): a type with the qualified name of one already there
@@ -428,7 +428,7 @@ def merge_documents(
     base's container describes the service). A namespace that the base declares in several
     schemas is one namespace, its elements in document order.
     """
-    spaces: dict[str, _Namespace] = {}
+    spaces: dict[str, MergedNamespace] = {}
     for index in base.schemas:
         incoming = _entries(base, index)
         known = spaces.get(index.namespace)
@@ -445,7 +445,7 @@ def merge_documents(
         for index in overlay.schemas:
             incoming = _entries(overlay, index)
             target = spaces.setdefault(
-                index.namespace, _Namespace(index.namespace, incoming.alias, incoming.source)
+                index.namespace, MergedNamespace(index.namespace, incoming.alias, incoming.source)
             )
             target.types = merge_types(target.types, incoming.types, _entry_names, tally)
             target.operations += incoming.operations
@@ -492,7 +492,7 @@ def _block_record(located: Located) -> AnnotationsBlock:
     return record
 
 
-def _schema(ns: _Namespace) -> Schema:
+def _schema(ns: MergedNamespace) -> Schema:
     return Schema(
         namespace=ns.namespace,
         alias=ns.alias,
