@@ -12,7 +12,12 @@ from collections.abc import Sequence
 from benchmarks import WORKLOADS, Row, render
 
 # Modules that register workloads; add yours here.
-MODULES = ("benchmarks.csdl_read", "benchmarks.notifications", "benchmarks.compare")
+MODULES = (
+    "benchmarks.csdl_read",
+    "benchmarks.model_path",
+    "benchmarks.notifications",
+    "benchmarks.compare",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,7 +23,7 @@ from typing import Literal
 
 from lxml import etree
 
-from codegen.model import (
+from codegen.records import (
     NO_FACETS,
     Annotation,
     AnnotationsBlock,
@@ -198,6 +198,7 @@ TYPE_TAGS = frozenset({_ENTITY_TYPE, _COMPLEX_TYPE, _ENUM_TYPE, _TYPE_DEFINITION
 OPERATION_TAGS = frozenset({_ACTION, _FUNCTION})
 TERM_TAG = _TERM
 CONTAINER_TAG = _ENTITY_CONTAINER
+ANNOTATIONS_TAG = _ANNOTATIONS
 
 # What a schema's child element becomes.
 TopLevel = SchemaType | Operation | Term | EntityContainer | AnnotationsBlock
@@ -519,6 +520,12 @@ class Reader:
             return None
         raw = first.get("Type")
         return "Edm.Untyped" if raw is None else str(self.aliases.type_ref(raw))
+
+    def annotations_target(self, entry: Entry) -> str | None:
+        """`AnnotationsBlock.target` of an `<Annotations>` entry, qualified; None for others."""
+        if entry.tag != _ANNOTATIONS:
+            return None
+        return _qualify_target(entry.element.get("Target", ""), self.aliases)
 
     def document(
         self, sha256: str, schemas: Iterable[SchemaIndex], build: Callable[[Entry], Built]

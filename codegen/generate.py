@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import os
 import shutil
@@ -14,11 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from codegen.closure import Scope, closure, everything, unknown_roots
-from codegen.diagnostics import Policy, errors
 from codegen.model import Model
 from codegen.plan import plan_package
 from codegen.render import render_package
-from codegen.sources import display_path, load_model, load_pinned, load_sources
 from codegen.xmlsafe import MetadataError
 
 RUFF_CONFIG = Path(__file__).with_name("ruff.toml")
@@ -169,86 +166,4 @@ def generate(
     return changed, summary
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register the `generate` subcommand."""
-    p = sub.add_parser("generate", help="generate the attrs package")
-    p.add_argument("--metadata", help="base CSDL document (path)")
-    p.add_argument("--overlay", action="append", default=[], help="overlay document (repeatable)")
-    p.add_argument(
-        "--root",
-        action="append",
-        default=[],
-        metavar="QNAME",
-        help="generate the closure of these types (repeatable); default: everything",
-    )
-    p.add_argument("--out", help="the package folder to write")
-    p.add_argument("--package", help="the package's import name (default: the folder's name)")
-    p.add_argument("--config", help="take inputs, roots and output from a sources config")
-    p.add_argument(
-        "--check",
-        action="store_true",
-        help="write nothing; exit 1 with a summary when the output would change",
-    )
-    p.add_argument(
-        "--if-changed",
-        action="store_true",
-        help="with --config: skip when the output already records the pinned inputs",
-    )
-    p.add_argument("--strict", action="store_true", help="treat metadata warnings as errors")
-    p.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="print stage lines on stderr (default: when stderr is a terminal)",
-    )
-    p.set_defaults(func=cmd_generate)
-
-
-def _header_is_current(out: Path, model_inputs: list[tuple[str, str]]) -> bool:
-    init = out / "__init__.py"
-    if not init.is_file():
-        return False
-    text = init.read_text(encoding="utf-8")
-    return all(sha in text for _, sha in model_inputs)
-
-
-def cmd_generate(args: argparse.Namespace) -> int:
-    """Run `generate`; 1 on metadata errors or, with --check, on stale output."""
-    progress = Progress(sys.stderr.isatty() if args.progress is None else args.progress)
-    progress("reading metadata")
-    if args.config:
-        sources = load_sources(Path(args.config))
-        out = Path(args.out) if args.out else sources.out
-        roots = args.root or list(sources.roots)
-        package = args.package or sources.package
-        if args.if_changed and _header_is_current(
-            out, [(str(p.path), p.sha256) for p in (sources.base, *sources.overlays)]
-        ):
-            print(f"{display_path(out)} is current with the pinned inputs")
-            return 0
-        model = load_pinned(sources)
-    else:
-        if not args.metadata or not args.out:
-            raise GenerationError("give --metadata and --out, or --config")
-        out = Path(args.out)
-        roots = args.root
-        package = args.package or out.name
-        model = load_model(args.metadata, args.overlay)
-    diagnostics = Policy(strict=args.strict).apply(model.diagnostics)
-    bad = errors(diagnostics)
-    if bad:
-        for d in bad:
-            print(d, file=sys.stderr)
-        raise GenerationError(f"{len(bad)} metadata errors; nothing written")
-    changed, summary = generate(model, roots, out, package, check=args.check, progress=progress)
-    if args.check:
-        if changed:
-            print(f"{display_path(out)} is stale:\n{summary}")
-            return 1
-        print(f"{display_path(out)} is current")
-        return 0
-    print(f"{display_path(out)}: {'updated' if changed else 'unchanged'}")
-    return 0
-
-
-__all__ = ["GenerationError", "MetadataError", "add_parser", "generate", "render"]
+__all__ = ["GenerationError", "MetadataError", "generate", "render"]

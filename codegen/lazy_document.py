@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from codegen.csdl import Built, Entry, Reader, TopLevel, gc_paused
 from codegen.lazy import Later
-from codegen.model import Document, Reference
+from codegen.records import Document, Reference
 from codegen.xmlsafe import LoadedXml
 
 
@@ -37,6 +37,11 @@ class LazyDocument:
         if found is None:
             found = self._built[entry] = self.reader.build(entry)
         return found
+
+    @property
+    def built_count(self) -> int:
+        """How many entries have been built so far (what laziness saved is the rest)."""
+        return len(self._built)
 
     def record(self, entry: Entry) -> TopLevel:
         """The record of an entry the index knows to be a type, operation, term, container or

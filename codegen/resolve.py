@@ -1,22 +1,38 @@
-"""Resolve documents into a `Model`: merge overlays, link types, check every reference.
+"""Resolve indexed documents into the one `Model`: merge overlays, link types, check references.
 
-Each step is a named function with its own tests; `build_model` runs them in order.
+`resolve` is the only way a `Model` is made (`codegen.sources.load_model` calls it on files,
+tests on inline documents). It merges the documents' indexes and links names up front, and
+builds each record on first lookup, so a generator run that reads a closure builds only the
+records of that closure. Each step is a named function with its own tests.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
-from codegen.csdl import gc_paused
-from codegen.lazy import Later
+from codegen.csdl import (
+    ANNOTATIONS_TAG,
+    CONTAINER_TAG,
+    OPERATION_TAGS,
+    TERM_TAG,
+    TYPE_TAGS,
+    Entry,
+    SchemaIndex,
+    gc_paused,
+)
+from codegen.lazy import Later, LaterMapping, LazyMapping
+from codegen.lazy_document import LazyDocument
 from codegen.model import (
     Annotation,
+    AnnotationsBlock,
     Diagnostic,
     Document,
     EntityContainer,
+    EntitySet,
+    EnumMember,
     EnumType,
     InputDocument,
     MemberDiff,
@@ -28,6 +44,7 @@ from codegen.model import (
     Schema,
     SchemaType,
     Severity,
+    Singleton,
     Source,
     StructuredType,
     Term,
@@ -167,71 +184,6 @@ def merge_types(
                 tally.replaced.add(qname)
             types[i] = t
     return types
-
-
-def merge_overlays(
-    base: Document, overlays: Sequence[Document]
-) -> tuple[tuple[Schema, ...], OverlayReport]:
-    """Merge overlay types into the base, type by type: same name replaces, a new one is added."""
-    schemas: dict[str, Schema] = {s.namespace: s for s in base.schemas}
-    order = [s.namespace for s in base.schemas]
-    tally: MergeTally[SchemaType] = MergeTally()
-    for overlay in overlays:
-        for oschema in overlay.schemas:
-            target = schemas.get(oschema.namespace)
-            if target is None:
-                target = Schema(
-                    namespace=oschema.namespace, alias=oschema.alias, source=oschema.source
-                )
-                order.append(oschema.namespace)
-            incoming = (
-                replace(t, source=_source_with_overlay(t.source, overlay.file))
-                for t in oschema.types
-            )
-            types = merge_types(target.types, incoming, _type_names, tally)
-            schemas[oschema.namespace] = replace(
-                target,
-                types=tuple(types),
-                operations=target.operations + oschema.operations,
-                terms=target.terms + oschema.terms,
-                annotation_blocks=target.annotation_blocks + oschema.annotation_blocks,
-            )
-    merged = tuple(schemas[ns] for ns in order)
-    final = index_types(merged)
-    report = OverlayReport(
-        added=tuple(sorted(tally.added)),
-        replaced=tuple(sorted(tally.replaced)),
-        members=tuple(member_diff(tally.originals[q], final[q]) for q in sorted(tally.originals)),
-    )
-    return merged, report
-
-
-def _type_names(t: SchemaType) -> tuple[str, str]:
-    return t.name, t.qname
-
-
-def index_types(schemas: Iterable[Schema]) -> dict[str, SchemaType]:
-    """Every type by qualified name."""
-    return {t.qname: t for s in schemas for t in s.types}
-
-
-def derived_types(types: Mapping[str, SchemaType]) -> dict[str, tuple[str, ...]]:
-    """The direct subtypes of every structured type that has any, sorted."""
-    derived: dict[str, list[str]] = defaultdict(list)
-    for t in types.values():
-        if isinstance(t, StructuredType) and t.base:
-            derived[t.base].append(t.qname)
-    return {k: tuple(sorted(v)) for k, v in sorted(derived.items())}
-
-
-def bound_operations(operations: Iterable[Operation]) -> dict[str, tuple[Operation, ...]]:
-    """Bound operations keyed by binding type: `ns.T`, or `Collection(ns.T)` for collections."""
-    bound: dict[str, list[Operation]] = defaultdict(list)
-    for op in operations:
-        binding = op.binding
-        if binding is not None:
-            bound[str(binding)].append(op)
-    return {k: tuple(v) for k, v in sorted(bound.items())}
 
 
 def collect_annotations(schemas: Iterable[Schema]) -> dict[str, tuple[Annotation, ...]]:
@@ -408,7 +360,7 @@ def model_diagnostics(
 ) -> tuple[Diagnostic, ...]:
     """Every document's own diagnostics, then base cycles, unresolved references, missing keys.
 
-    `schemas` and `types` are the merged ones, as `merge_overlays` and `index_types` make them.
+    `schemas` and `types` are the merged ones (`merge_documents`).
     """
     external = frozenset(
         inc.namespace for doc in docs for ref in doc.references for inc in ref.includes
@@ -420,43 +372,294 @@ def model_diagnostics(
     return tuple(diagnostics)
 
 
-def build_model(
-    base: Document,
-    overlays: Sequence[Document] = (),
+# -- the model, built on demand ------------------------------------------------------------------
+#
+# Resolving works on the documents' indexes (`codegen.lazy_document`), not on records: up front
+# it merges the overlays entry by entry and works out what names and links need (every type,
+# operation and term by qualified name, derived types from `BaseType` attributes, bound
+# operations from binding parameter types, annotation blocks by target). A record is built the
+# first time something looks it up. What needs every record (`schemas`, diagnostics, the whole
+# annotation table) is computed on first access from the same merged entries.
+
+# An entry together with the document whose reader builds it.
+Located = tuple[LazyDocument, Entry]
+
+
+@dataclass
+class MergedNamespace:
+    """What one namespace holds after merging, as entries, each list in document order."""
+
+    namespace: str
+    alias: str | None
+    source: Source
+    types: list[Located] = field(default_factory=list)
+    operations: list[Located] = field(default_factory=list)
+    terms: list[Located] = field(default_factory=list)
+    containers: list[Located] = field(default_factory=list)
+    blocks: list[Located] = field(default_factory=list)
+
+
+def _entries(doc: LazyDocument, index: SchemaIndex) -> MergedNamespace:
+    element = index.element
+    out = MergedNamespace(index.namespace, element.get("Alias"), doc.reader.src(element))
+    for e in index.entries:
+        tag = e.tag
+        if tag in TYPE_TAGS:
+            out.types.append((doc, e))
+        elif tag in OPERATION_TAGS:
+            out.operations.append((doc, e))
+        elif tag == TERM_TAG:
+            out.terms.append((doc, e))
+        elif tag == CONTAINER_TAG:
+            out.containers.append((doc, e))
+        elif tag == ANNOTATIONS_TAG:
+            out.blocks.append((doc, e))
+    return out
+
+
+def merge_documents(
+    base: LazyDocument, overlays: Sequence[LazyDocument]
+) -> tuple[list[MergedNamespace], MergeTally[Located]]:
+    """The merged namespaces, in order of first appearance, and what the overlays did.
+
+    The overlay rule (`merge_types`): a type with the qualified name of one already there
+    replaces it, a new one is added, nothing is removed. An overlay's operations, terms and
+    annotation blocks are added to their namespace; its entity containers are ignored (the
+    base's container describes the service). A namespace that the base declares in several
+    schemas is one namespace, its elements in document order.
+    """
+    spaces: dict[str, MergedNamespace] = {}
+    for index in base.schemas:
+        incoming = _entries(base, index)
+        known = spaces.get(index.namespace)
+        if known is None:
+            spaces[index.namespace] = incoming
+        else:
+            known.types += incoming.types
+            known.operations += incoming.operations
+            known.terms += incoming.terms
+            known.containers += incoming.containers
+            known.blocks += incoming.blocks
+    tally: MergeTally[Located] = MergeTally()
+    for overlay in overlays:
+        for index in overlay.schemas:
+            incoming = _entries(overlay, index)
+            target = spaces.setdefault(
+                index.namespace, MergedNamespace(index.namespace, incoming.alias, incoming.source)
+            )
+            target.types = merge_types(target.types, incoming.types, _entry_names, tally)
+            target.operations += incoming.operations
+            target.terms += incoming.terms
+            target.blocks += incoming.blocks
+    return list(spaces.values()), tally
+
+
+def _entry_names(located: Located) -> tuple[str, str]:
+    return located[1].name, located[1].qname
+
+
+def _type_record(located: Located) -> SchemaType:
+    doc, entry = located
+    record = doc.record(entry)
+    assert isinstance(record, StructuredType | EnumType | TypeDefinition)
+    if doc.overlay:
+        # A type from an overlay says which overlay put it there.
+        record = replace(record, source=_source_with_overlay(record.source, doc.file))
+    return record
+
+
+def _operation_record(located: Located) -> Operation:
+    record = located[0].record(located[1])
+    assert isinstance(record, Operation)
+    return record
+
+
+def _term_record(located: Located) -> Term:
+    record = located[0].record(located[1])
+    assert isinstance(record, Term)
+    return record
+
+
+def _container_record(located: Located) -> EntityContainer:
+    record = located[0].record(located[1])
+    assert isinstance(record, EntityContainer)
+    return record
+
+
+def _block_record(located: Located) -> AnnotationsBlock:
+    record = located[0].record(located[1])
+    assert isinstance(record, AnnotationsBlock)
+    return record
+
+
+def _schema(ns: MergedNamespace) -> Schema:
+    return Schema(
+        namespace=ns.namespace,
+        alias=ns.alias,
+        types=tuple(_type_record(t) for t in ns.types),
+        operations=tuple(_operation_record(o) for o in ns.operations),
+        terms=tuple(_term_record(t) for t in ns.terms),
+        containers=tuple(_container_record(c) for c in ns.containers),
+        annotation_blocks=tuple(_block_record(b) for b in ns.blocks),
+        source=ns.source,
+    )
+
+
+# Where an annotation of a target can come from, in the order `collect_annotations` meets them:
+# namespace by namespace, a type's own annotations, then a container's, then external blocks.
+_TYPE, _CONTAINER, _BLOCK = 0, 1, 2
+
+
+def _inline(record: SchemaType | EntityContainer, member: str | None) -> tuple[Annotation, ...]:
+    """The annotations written inside `record`, or inside its member of that name."""
+    if member is None:
+        return record.annotations
+    found: list[Annotation] = []
+    members: Iterable[Property | NavigationProperty | EnumMember | EntitySet | Singleton]
+    if isinstance(record, StructuredType):
+        members = (*record.properties, *record.navigation_properties)
+    elif isinstance(record, EnumType):
+        members = record.members
+    elif isinstance(record, EntityContainer):
+        members = (*record.entity_sets, *record.singletons)
+    else:
+        members = ()
+    for m in members:
+        if m.name == member:
+            found.extend(m.annotations)
+    return tuple(found)
+
+
+class AnnotationIndex(Mapping[str, tuple[Annotation, ...]]):
+    """Annotations by target path, inline and external; a lookup builds only what it needs.
+
+    `index[target]` builds the record that declares the target (when it is a type, a member of
+    one, a container or a child of one) and the `<Annotations>` blocks aimed at it, nothing
+    else. Iterating or counting builds the whole table (`collect_annotations`).
+    """
+
+    def __init__(
+        self,
+        owners: dict[str, list[tuple[int, int, Located]]],
+        blocks: dict[str, list[tuple[int, int, Located]]],
+        everything: LaterMapping[str, tuple[Annotation, ...]],
+    ) -> None:
+        self._owners = owners
+        self._blocks = blocks
+        self._everything = everything
+        self._found: dict[str, tuple[Annotation, ...]] = {}
+
+    def __getitem__(self, target: str) -> tuple[Annotation, ...]:
+        found = self._found.get(target)
+        if found is not None:
+            return found
+        head, slash, member = target.partition("/")
+        parts: list[tuple[int, int, tuple[Annotation, ...]]] = []
+        for position, kind, located in self._owners.get(head, ()):
+            record = _container_record(located) if kind == _CONTAINER else _type_record(located)
+            inline = _inline(record, member if slash else None)
+            if inline:
+                parts.append((position, kind, inline))
+        blocks = self._blocks.get(target, ())
+        for position, kind, located in blocks:
+            parts.append((position, kind, _block_record(located).annotations))
+        if not parts and not blocks:
+            raise KeyError(target)
+        parts.sort(key=lambda p: (p[0], p[1]))  # stable: document order within a namespace
+        found = self._found[target] = tuple(a for _, _, anns in parts for a in anns)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._everything)
+
+    def __len__(self) -> int:
+        return len(self._everything)
+
+
+def resolve(
+    base: LazyDocument,
+    overlays: Sequence[LazyDocument] = (),
     *,
     inputs: Sequence[InputDocument] = (),
 ) -> Model:
-    """Merge, index and check: the one resolved `Model` the generator and validator use."""
-    with gc_paused():
-        return _build_model(base, overlays, inputs)
+    """Merge, index and check documents into the one `Model`, each record built on first use."""
+    spaces, tally = merge_documents(base, overlays)
 
+    type_entries = {located[1].qname: located for ns in spaces for located in ns.types}
+    types = LazyMapping(type_entries, lambda q: _type_record(type_entries[q]))
 
-def _build_model(
-    base: Document, overlays: Sequence[Document], inputs: Sequence[InputDocument]
-) -> Model:
-    schemas, report = merge_overlays(base, overlays)
-    types = index_types(schemas)
-    operations: dict[str, list[Operation]] = defaultdict(list)
-    terms: dict[str, Term] = {}
-    containers: list[EntityContainer] = []
-    for s in schemas:
-        for op in s.operations:
-            operations[op.qname].append(op)
-        for term in s.terms:
-            terms[term.qname] = term
-        containers.extend(s.containers)
-    diagnostics = model_diagnostics((base, *overlays), schemas, types)
-    all_ops = [op for ops in operations.values() for op in ops]
+    op_entries: dict[str, list[Located]] = defaultdict(list)
+    for ns in spaces:
+        for located in ns.operations:
+            op_entries[located[1].qname].append(located)
+    operations = LazyMapping(
+        op_entries, lambda q: tuple(_operation_record(o) for o in op_entries[q])
+    )
+
+    term_entries = {located[1].qname: located for ns in spaces for located in ns.terms}
+    terms = LazyMapping(term_entries, lambda q: _term_record(term_entries[q]))
+
+    derived: dict[str, list[str]] = defaultdict(list)
+    for qname, (doc, entry) in type_entries.items():
+        base_type = doc.reader.base_type(entry)
+        if base_type:
+            derived[base_type].append(qname)
+
+    bound_entries: dict[str, list[Located]] = defaultdict(list)
+    for overloads in op_entries.values():
+        for located in overloads:
+            binding = located[0].reader.binding(located[1])
+            if binding is not None:
+                bound_entries[binding].append(located)
+    bound = LazyMapping(
+        sorted(bound_entries), lambda k: tuple(_operation_record(o) for o in bound_entries[k])
+    )
+
+    owners: dict[str, list[tuple[int, int, Located]]] = defaultdict(list)
+    blocks: dict[str, list[tuple[int, int, Located]]] = defaultdict(list)
+    for position, ns in enumerate(spaces):
+        for located in ns.types:
+            owners[located[1].qname].append((position, _TYPE, located))
+        for located in ns.containers:
+            owners[located[1].qname].append((position, _CONTAINER, located))
+        for located in ns.blocks:
+            target = located[0].reader.annotations_target(located[1])
+            blocks[target or ""].append((position, _BLOCK, located))
+
+    docs = (base, *overlays)
+
+    def all_schemas() -> tuple[Schema, ...]:
+        with gc_paused():
+            return tuple(_schema(ns) for ns in spaces)
+
+    schemas = Later(all_schemas)
+
+    def all_diagnostics() -> tuple[Diagnostic, ...]:
+        merged = schemas.get()
+        with gc_paused():
+            return model_diagnostics([d.document() for d in docs], merged, types)
+
+    report = OverlayReport(
+        added=tuple(sorted(tally.added)),
+        replaced=tuple(sorted(tally.replaced)),
+        members=tuple(
+            member_diff(_type_record(tally.originals[q]), types[q]) for q in sorted(tally.originals)
+        ),
+    )
     return Model(
         types=types,
-        operations={k: tuple(v) for k, v in operations.items()},
+        operations=operations,
         terms=terms,
-        derived=derived_types(types),
-        bound_operations=bound_operations(all_ops),
-        annotations=collect_annotations(schemas),
-        later_schemas=Later.ready(schemas),
-        later_containers=Later.ready(tuple(containers)),
-        later_diagnostics=Later.ready(diagnostics),
+        derived={k: tuple(sorted(v)) for k, v in sorted(derived.items())},
+        bound_operations=bound,
+        annotations=AnnotationIndex(
+            owners, blocks, LaterMapping(lambda: collect_annotations(schemas.get()))
+        ),
+        later_schemas=schemas,
+        later_containers=Later(
+            lambda: tuple(_container_record(c) for ns in spaces for c in ns.containers)
+        ),
+        later_diagnostics=Later(all_diagnostics),
         inputs=tuple(inputs),
         overlay=report,
     )

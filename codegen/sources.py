@@ -15,9 +15,9 @@ from typing import Any
 
 from codegen.csdl import gc_paused
 from codegen.lazy_document import LazyDocument
-from codegen.lazy_model import lazy_model
 from codegen.model import InputDocument, Model
-from codegen.xmlsafe import MetadataError, load_file
+from codegen.resolve import resolve
+from codegen.xmlsafe import LoadedXml, MetadataError, load_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "metadata" / "sources.toml"
@@ -102,19 +102,30 @@ def display_path(path: Path | str) -> str:
 def load_model(metadata: str | Path, overlays: Sequence[str | Path] = ()) -> Model:
     """Read a base document and its overlays, and resolve them into one `Model`.
 
-    The model is lazy (`codegen.lazy_model`): the documents are parsed, hashed and indexed
-    now, and each record is built when first looked up; diagnostics on first access.
+    The documents are parsed, hashed and indexed now (`codegen.resolve`); each record is
+    built when first looked up, diagnostics on first access.
     """
     # One pause for the whole read and resolve, so no collection runs between the documents.
     with gc_paused():
-        base = LazyDocument(load_file(metadata))
-        docs = [LazyDocument(load_file(o), overlay=True) for o in overlays]
-        inputs = [InputDocument(display_path(metadata), base.sha256, "base")]
-        inputs += [
-            InputDocument(display_path(p), d.sha256, "overlay")
-            for p, d in zip(overlays, docs, strict=True)
+        return model_from_loaded(
+            load_file(metadata),
+            [load_file(o) for o in overlays],
+            paths=[display_path(p) for p in (metadata, *overlays)],
+        )
+
+
+def model_from_loaded(
+    base: LoadedXml, overlays: Sequence[LoadedXml] = (), *, paths: Sequence[str] = ()
+) -> Model:
+    """Resolve already parsed documents; `paths` name them in `Model.inputs` (default: file)."""
+    with gc_paused():
+        docs = [LazyDocument(base), *(LazyDocument(o, overlay=True) for o in overlays)]
+        names = list(paths) or [d.file for d in docs]
+        inputs = [
+            InputDocument(name, d.sha256, "overlay" if d.overlay else "base")
+            for name, d in zip(names, docs, strict=True)
         ]
-        return lazy_model(base, docs, inputs=inputs)
+        return resolve(docs[0], docs[1:], inputs=inputs)
 
 
 def load_pinned(sources: Sources) -> Model:

@@ -27,7 +27,7 @@ from codegen.model import (
     TypeDefinition,
     TypeRef,
 )
-from codegen.resolve import build_model
+from codegen.sources import load_model
 from tests.conftest import CSDL_FIXTURES, line_of
 
 FULL = CSDL_FIXTURES / "full.xml"
@@ -40,8 +40,8 @@ def doc() -> Document:
 
 
 @pytest.fixture(scope="module")
-def model(doc: Document) -> Model:
-    return build_model(doc)
+def model() -> Model:
+    return load_model(FULL)
 
 
 def schema(doc: Document, ns: str) -> Schema:

@@ -13,15 +13,16 @@ import pytest
 
 from codegen.csdl import read_document, read_text
 from codegen.model import Diagnostic, EnumType, StructuredType
-from codegen.resolve import build_model
+from codegen.sources import load_model
 from tests.conftest import CSDL_FIXTURES, REPO_ROOT, line_of
+from tests.factories import model_from_text
 
 DEFECTS = CSDL_FIXTURES / "defects.xml"
 
 
 @pytest.fixture(scope="module")
 def diagnostics() -> tuple[Diagnostic, ...]:
-    return build_model(read_document(DEFECTS)).diagnostics
+    return load_model(DEFECTS).diagnostics
 
 
 def edmx(schema_body: str, version: str = "4.0") -> str:
@@ -103,7 +104,7 @@ def test_defects_still_yield_a_usable_model() -> None:
     assert weight.facets.scale == "variable"
     filled = next(p for p in shape.properties if p.name == "filled")
     assert filled.nullable is True
-    model = build_model(doc)
+    model = load_model(DEFECTS)
     mode = model.types["test.bad.mode"]
     assert isinstance(mode, EnumType)
     assert [m.value for m in mode.members] == [0]
@@ -170,7 +171,7 @@ def test_unresolved_references_of_every_kind() -> None:
     )
     found = {
         (d.element, d.line)
-        for d in build_model(read_text(text)).diagnostics
+        for d in model_from_text(text).diagnostics
         if d.code == "unresolved-type"
     }
     assert found == {
@@ -192,7 +193,7 @@ def test_referenced_namespaces_and_edm_types_resolve() -> None:
         '<edmx:Reference Uri="core.xml"><edmx:Include Namespace="Org.OData.Core.V1" '
         'Alias="Core" /></edmx:Reference>\n<edmx:DataServices>',
     )
-    assert build_model(read_text(text)).diagnostics == ()
+    assert model_from_text(text).diagnostics == ()
 
 
 def emitted_codes() -> set[str]:

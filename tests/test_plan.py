@@ -2,39 +2,17 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from codegen.closure import everything
-from codegen.csdl import read_text
 from codegen.model import Model
 from codegen.plan import ClassPlan, PackagePlan, plan_package
-from codegen.resolve import build_model
-
-EDMX = """<?xml version="1.0" encoding="utf-8"?>
-<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
-  <edmx:Reference Uri="https://oasis-tcs.github.io/odata-vocabularies/vocabularies/Org.OData.Core.V1.xml">
-    <edmx:Include Namespace="Org.OData.Core.V1" Alias="Core" />
-  </edmx:Reference>
-  <edmx:DataServices>
-{schemas}
-  </edmx:DataServices>
-</edmx:Edmx>
-"""
+from tests.factories import edmx, model_from_text, schema
 
 
 def model_of(*schemas: str) -> Model:
-    """A model from schema bodies: each `(namespace, body)` pair as one `<Schema>`."""
-    return build_model(read_text(EDMX.format(schemas="\n".join(schemas))))
-
-
-def schema(namespace: str, body: str) -> str:
-    return (
-        f'<Schema Namespace="{namespace}" xmlns="http://docs.oasis-open.org/odata/ns/edm">\n'
-        + textwrap.dedent(body)
-        + "\n</Schema>"
-    )
+    """A model from `<Schema>` elements (see `tests.factories.schema`)."""
+    return model_from_text(edmx(*schemas))
 
 
 def plan_of(*schemas: str) -> PackagePlan:

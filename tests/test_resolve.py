@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from codegen.csdl import read_document
 from codegen.model import EnumType, MemberDiff, Model, TypeRef
-from codegen.resolve import bound_operations, build_model, member_diff, merge_overlays
+from codegen.resolve import member_diff
 from codegen.sources import load_model
 from tests.conftest import CSDL_FIXTURES, line_of
 
@@ -17,15 +16,12 @@ OVERLAY_B = CSDL_FIXTURES / "overlay_b.xml"
 
 @pytest.fixture(scope="module")
 def model() -> Model:
-    return build_model(read_document(FULL))
+    return load_model(FULL)
 
 
 @pytest.fixture(scope="module")
 def overlaid() -> Model:
-    return build_model(
-        read_document(FULL),
-        [read_document(OVERLAY_A, overlay=True), read_document(OVERLAY_B, overlay=True)],
-    )
+    return load_model(FULL, [OVERLAY_A, OVERLAY_B])
 
 
 def test_base_chain_most_derived_first(model: Model) -> None:
@@ -34,7 +30,7 @@ def test_base_chain_most_derived_first(model: Model) -> None:
 
 
 def test_base_chain_stops_at_a_cycle() -> None:
-    model = build_model(read_document(CSDL_FIXTURES / "defects.xml"))
+    model = load_model(CSDL_FIXTURES / "defects.xml")
     assert [t.qname for t in model.base_chain("test.bad.chicken")] == [
         "test.bad.chicken",
         "test.bad.egg",
@@ -98,8 +94,7 @@ def test_bound_operations_by_binding_type(model: Model) -> None:
 
 
 def test_bound_operations_keys_are_sorted(model: Model) -> None:
-    ops = [op for ops in model.operations.values() for op in ops]
-    assert list(bound_operations(reversed(ops))) == sorted(model.bound_operations)
+    assert list(model.bound_operations) == sorted(model.bound_operations)
 
 
 def test_annotation_targets_with_parameters_are_qualified(model: Model) -> None:
@@ -159,16 +154,14 @@ def test_overlay_member_diff_against_the_base(overlaid: Model) -> None:
 
 
 def test_overlay_type_added_then_replaced_is_added_only() -> None:
-    base = read_document(FULL)
-    a = read_document(OVERLAY_A, overlay=True)
-    _, report = merge_overlays(base, [a, a])
+    report = load_model(FULL, [OVERLAY_A, OVERLAY_A]).overlay
     assert report.added == ("test.app.stamp", "test.extra.tag")
     assert "test.app.stamp" not in report.replaced
     assert [d.qname for d in report.members] == ["test.app.color", "test.app.person"]
 
 
 def test_member_diff_of_enum_and_type_definition() -> None:
-    base = build_model(read_document(FULL))
+    base = load_model(FULL)
     money = base.types["test.app.money"]
     assert member_diff(money, money) == MemberDiff("test.app.money")
     color = base.types["test.app.color"]
