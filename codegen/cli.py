@@ -110,7 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status: int = args.func(args)
-    except (MetadataError, generate.GenerationError) as exc:
+    except generate.GenerationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except MetadataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:
