@@ -1,4 +1,4 @@
-"""`generate`: plan, render, format and write a package atomically, or check it is current."""
+"""`generate`: plan, render, format, import-check and swap in a package atomically, or compare."""
 
 from __future__ import annotations
 
@@ -446,6 +446,10 @@ def foreign_files(out: Path) -> list[str]:
     return sorted(present)
 
 
+def _count(items: Sequence[str]) -> str:
+    return f"{len(items)} file" if len(items) == 1 else f"{len(items)} files"
+
+
 def _names(items: Sequence[str], limit: int = 5) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
@@ -461,14 +465,14 @@ def guard_output(out: Path, force: bool, notify: Callable[[str], None]) -> None:
     if not written_by_us(out):
         what = f"{out} is not empty and was not written by this generator (no {MANIFEST_NAME})"
     else:
-        what = f"{out} holds {len(foreign)} files this generator did not write"
+        what = f"{out} holds {_count(foreign)} this generator did not write"
     if not force:
         raise GenerationError(
             f"{what}: {_names(foreign)}; nothing written. "
             "Choose a new or empty folder, or pass --force to replace it"
         )
     notify(
-        f"WARNING: --force: replacing {out}; {len(foreign)} files this generator did not "
+        f"WARNING: --force: replacing {out}; {_count(foreign)} this generator did not "
         f"write will be deleted: {_names(foreign, 20)}"
     )
 
@@ -505,7 +509,7 @@ def diff_summary(current: dict[str, str], wanted: dict[str, str], limit: int = 4
     if not total:
         return ""
     counts = ", ".join(f"{len(v)} {k}" for k, v in kinds.items())
-    lines = [f"{total} files differ: {counts}"]
+    lines = [f"{total} {'file differs' if total == 1 else 'files differ'}: {counts}"]
     for kind, rels in kinds.items():
         lines += [f"{kind + ':':8} {rel}" for rel in rels]
     if len(lines) > limit + 1:

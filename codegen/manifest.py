@@ -64,7 +64,7 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
         if not path.is_file() or path.is_symlink() or path.stat().st_size > MANIFEST_MAX_BYTES:
             return None
         data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # unreadable, not JSON, or nested too deep
         return None
     if not isinstance(data, dict):
         return None

@@ -4,6 +4,7 @@ imports what it writes, and gives the same bytes wherever it runs."""
 from __future__ import annotations
 
 import json
+import keyword
 import os
 import shutil
 import subprocess
@@ -12,11 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from codegen import cli
 from codegen import generate as gen
 from codegen.generate import GenerationError, changes, generate, read_tree
-from codegen.manifest import MANIFEST_NAME
+from codegen.manifest import MANIFEST_NAME, read_manifest
 from codegen.sources import load_model
 from tests.conftest import CALLS_OVERLAY, GRAPH_SNAPSHOT, REPO_ROOT, shared_path
 from tests.golden.regen import FIXTURE, fixture_model
@@ -286,7 +289,7 @@ def test_a_users_file_inside_our_package_is_not_deleted(
     (built / "my_helpers.py").write_text("x = 1\n")
     status, _, stderr = run(capsys, "--out", str(built))
     assert status == 2
-    assert "holds 1 files this generator did not write: my_helpers.py" in stderr
+    assert "holds 1 file this generator did not write: my_helpers.py" in stderr
     assert (built / "my_helpers.py").read_text() == "x = 1\n"
 
 
@@ -364,7 +367,8 @@ def test_the_same_bytes_from_any_cwd_and_any_spelling_of_the_path(tmp_path: Path
         )
     assert trees[0] == trees[1] == trees[2]
     for data in trees[0].values():
-        assert str(tmp_path).encode() not in data and str(REPO_ROOT).encode() not in data
+        for local in (tmp_path, REPO_ROOT, sys.prefix, Path.home()):
+            assert str(local).encode() not in data
 
 
 def test_one_new_property_changes_only_the_files_that_declare_it(tmp_path: Path) -> None:
@@ -431,3 +435,38 @@ def test_if_changed_reads_the_manifest(tmp_path: Path) -> None:
     assert "is current with the pinned inputs" in run_config("--if-changed")
     config.write_text(text.replace('["test.a.invitation"]', '["test.a.document"]'), "utf-8")
     assert "updated" in run_config("--if-changed")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=30))
+def test_any_package_name_is_accepted_only_as_an_import_name_else_one_line(name: str) -> None:
+    parts = name.split(".")
+    valid = all(p.isidentifier() and not keyword.iskeyword(p) for p in parts)
+    try:
+        gen.check_package_name(name)
+    except GenerationError as exc:
+        assert "\n" not in str(exc) and "\r" not in str(exc)
+        assert not valid or parts[0] in sys.stdlib_module_names
+    else:
+        assert valid and parts[0] not in sys.stdlib_module_names
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.recursive(
+            st.none() | st.booleans() | st.text(max_size=10),
+            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner),
+            max_leaves=10,
+        ).map(lambda v: json.dumps(v).encode()),
+        st.integers(1, 100_000).map(lambda n: b"[" * n),
+    )
+)
+def test_a_foreign_manifest_is_never_ours_and_never_crashes(data: bytes) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, MANIFEST_NAME).write_bytes(data)
+        assert read_manifest(Path(folder)) is None
+        assert not gen.written_by_us(Path(folder))
