@@ -162,6 +162,7 @@ import importlib, json, os, sys
 sys.dont_write_bytecode = True
 root = sys.argv[1]
 sys.path[:] = [root] + [p for p in sys.path if p not in ("", os.getcwd(), root)]
+report, sys.stdout = sys.stdout, sys.stderr  # what a module prints cannot spoil the report
 failures = []
 for name in json.load(sys.stdin):
     try:
@@ -170,7 +171,7 @@ for name in json.load(sys.stdin):
         failures.append([name, type(exc).__name__ + ": " + str(exc)[:2000]])
         if len(failures) >= 20:
             break
-json.dump(failures, sys.stdout)
+json.dump(failures, report)
 """
 IMPORT_CHECK_TIMEOUT = 600.0
 IMPORT_CHECK_WORKERS = 4
