@@ -3,6 +3,8 @@ imports what it writes, and gives the same bytes wherever it runs."""
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import keyword
 import os
@@ -79,6 +81,28 @@ def test_exchange_swaps_two_folders_in_one_step(tmp_path: Path) -> None:
 def test_exchange_reports_an_unsupported_platform(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(gen, "_renameat2", lambda: None)
     assert gen.exchange(Path("a"), Path("b")) is False
+
+
+def fake_renameat2(error: int) -> Callable[..., int]:
+    def renameat2(*args: object) -> int:
+        ctypes.set_errno(error)
+        return -1
+
+    return renameat2
+
+
+@pytest.mark.parametrize("error", [errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP])
+def test_exchange_falls_back_when_the_filesystem_cannot(
+    monkeypatch: pytest.MonkeyPatch, error: int
+) -> None:
+    monkeypatch.setattr(gen, "_renameat2", lambda: fake_renameat2(error))
+    assert gen.exchange(Path("a"), Path("b")) is False
+
+
+def test_exchange_raises_a_real_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gen, "_renameat2", lambda: fake_renameat2(errno.ENOENT))
+    with pytest.raises(FileNotFoundError):
+        gen.exchange(Path("a"), Path("b"))
 
 
 def test_regeneration_swaps_without_leftovers_with_and_without_exchange(
