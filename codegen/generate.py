@@ -72,6 +72,10 @@ class Progress:
 QUIET = Progress(enabled=False)
 
 
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def render(
     model: Model,
     roots: Sequence[str],
@@ -379,6 +383,11 @@ def swap_in(new_tree: Path, out: Path) -> Path | None:
         return new_tree
     old = _old_path(out)
     if old.exists() or old.is_symlink():
+        if not (old.is_dir() and not old.is_symlink() and written_by_us(old)):
+            raise GenerationError(
+                f"{old} is in the way of the swap and was not written by this generator; "
+                "move it away. The previous output is left in place"
+            )
         discard(old)
     _rename(out, old)
     try:
@@ -406,13 +415,15 @@ def recover(out: Path, notify: Callable[[str], None]) -> None:
             discard(old)
             notify(f"removed {old.name}, left by an interrupted generation")
     for tmp in sorted(parent.glob(_new_prefix(out) + "*")):
-        if tmp.is_dir() and not tmp.is_symlink() and written_by_us(tmp):
+        if not tmp.is_dir() or tmp.is_symlink():
+            continue
+        if written_by_us(tmp) or not any(tmp.iterdir()):  # empty: killed before the marker
             discard(tmp)
             notify(f"removed {tmp.name}, left by an interrupted generation")
 
 
 @contextlib.contextmanager
-def locked(folder: Path) -> Iterator[None]:
+def locked(folder: Path, notify: Callable[[str], None] = _stderr) -> Iterator[None]:
     """Hold an exclusive lock on `folder` (POSIX), so two generations into it never overlap."""
     try:
         import fcntl
@@ -421,7 +432,11 @@ def locked(folder: Path) -> Iterator[None]:
         return
     fd = os.open(folder, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            notify(f"waiting for another generation into {folder} to finish")
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)
@@ -536,10 +551,6 @@ def full_diff(current: dict[str, str], wanted: dict[str, str]) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in out)
 
 
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def generate(
     model: Model,
     roots: Sequence[str],
@@ -570,7 +581,7 @@ def generate(
             wanted = read_tree(package_dir(tmp, package))
         return _compare(read_tree(out), wanted, diff)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with locked(out.parent):
+    with locked(out.parent, notify):
         recover(out, notify)
         guard_output(out, force, notify)
         progress(f"writing and formatting {len(files):,} files")

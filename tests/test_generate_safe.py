@@ -209,16 +209,35 @@ def test_a_kill_during_formatting_leaves_the_package_and_the_next_run_cleans_up(
     assert notes == [f"removed {leftover}, left by an interrupted generation"]
 
 
-def test_leftover_lookalikes_that_are_not_ours_are_kept(built: Path) -> None:
+@pytest.mark.parametrize("supported", [True, False])
+def test_leftover_lookalikes_that_are_not_ours_are_kept(
+    built: Path, monkeypatch: pytest.MonkeyPatch, supported: bool
+) -> None:
+    if not supported:
+        monkeypatch.setattr(gen, "exchange", lambda a, b: False)
     mine = built.with_name(".pkg.new-mine")
     mine.mkdir()
     (mine / "notes.txt").write_text("keep me")
     old = built.with_name(".pkg.old")
     old.mkdir()
     (old / "data.csv").write_text("keep me too")
-    generate(fixture_model(), [], built, "pkg")
+    older_generation(built)
+    before = read_tree(built)
+    if supported:
+        assert generate(fixture_model(), [], built, "pkg")[0]
+    else:  # the two-rename swap needs .pkg.old: refused, nothing lost
+        with pytest.raises(GenerationError, match=r"\.pkg\.old is in the way"):
+            generate(fixture_model(), [], built, "pkg")
+        assert read_tree(built) == before
     assert (mine / "notes.txt").read_text() == "keep me"
     assert (old / "data.csv").read_text() == "keep me too"
+    assert sorted(beside(built)) == [".pkg.new-mine", ".pkg.old", "pkg"]
+
+
+def test_an_empty_leftover_is_removed(built: Path) -> None:
+    built.with_name(".pkg.new-abc123").mkdir()
+    generate(fixture_model(), [], built, "pkg", notify=lambda message: None)
+    assert beside(built) == ["pkg"]
 
 
 # --- the import check --------------------------------------------------------------------
@@ -495,3 +514,25 @@ def test_a_foreign_manifest_is_never_ours_and_never_crashes(data: bytes) -> None
         Path(folder, MANIFEST_NAME).write_bytes(data)
         assert read_manifest(Path(folder)) is None
         assert not gen.written_by_us(Path(folder))
+
+
+@pytest.mark.slow
+def test_two_generations_into_one_folder_at_once_take_turns(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    cmd = [sys.executable, "-m", "codegen", "generate", "--metadata", str(FIXTURE)]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    runs = [
+        subprocess.Popen(
+            [*cmd, "--out", str(out)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    results = [(r.wait(timeout=120), *r.communicate()) for r in runs]
+    assert [status for status, _, _ in results] == [0, 0, 0], results
+    assert whole(out) and beside(out) == ["pkg"]
+    assert sum("updated" in stdout for _, stdout, _ in results) >= 1
