@@ -178,6 +178,8 @@ for name in json.load(sys.stdin):
 json.dump(failures, report)
 """
 IMPORT_CHECK_TIMEOUT = 600.0
+# The largest generated file (the whole beta's _schema.py) is about 6 MB.
+READ_LIMIT = 64 * 1024 * 1024
 IMPORT_CHECK_WORKERS = 4
 
 
@@ -497,16 +499,21 @@ def guard_output(out: Path, force: bool, notify: Callable[[str], None]) -> None:
 
 
 def read_tree(root: Path) -> dict[str, str]:
-    """The text files under `root`, by relative path (caches excluded)."""
+    """The text files under `root`, by relative path (caches excluded). A file larger than
+    any we generate is not read: it stands as its size, so comparing stays bounded."""
     if not root.is_dir():
         return {}
-    return {
-        str(p.relative_to(root)).replace(os.sep, "/"): p.read_text(
-            encoding="utf-8", errors="replace"
-        )
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.relative_to(root).parts
-    }
+    tree = {}
+    for p in sorted(root.rglob("*")):
+        if not p.is_file() or "__pycache__" in p.relative_to(root).parts:
+            continue
+        rel = str(p.relative_to(root)).replace(os.sep, "/")
+        size = p.stat().st_size
+        if size > READ_LIMIT:
+            tree[rel] = f"<{size:,} bytes, not read>\n"
+        else:
+            tree[rel] = p.read_text(encoding="utf-8", errors="replace")
+    return tree
 
 
 def changes(current: dict[str, str], wanted: dict[str, str]) -> dict[str, list[str]]:
@@ -680,6 +687,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         return _cmd_generate(args)
     except MetadataError as exc:
         raise GenerationError(str(exc)) from None
+    except OSError as exc:  # an unwritable or impossible --out, a full disk: no traceback
+        raise GenerationError(f"cannot write the package: {exc}") from None
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:

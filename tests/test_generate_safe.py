@@ -351,6 +351,18 @@ def test_an_empty_folder_and_an_older_generation_are_accepted(
     assert whole(legacy) and not (legacy / "old_module.py").exists()
 
 
+def test_an_impossible_out_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "file.txt").write_text("not a folder")
+    status, _, stderr = run(capsys, "--out", str(tmp_path / "file.txt" / "pkg"))
+    assert status == 2
+    assert stderr.startswith("error: cannot write the package: ") and stderr.count("\n") == 1
+    status, _, stderr = run(capsys, "--out", str(tmp_path / "file.txt"), "--package", "pkg")
+    assert status == 2 and "is not a folder" in stderr
+    assert (tmp_path / "file.txt").read_text() == "not a folder"
+
+
 def test_check_never_refuses_and_never_writes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -536,3 +548,12 @@ def test_two_generations_into_one_folder_at_once_take_turns(tmp_path: Path) -> N
     assert [status for status, _, _ in results] == [0, 0, 0], results
     assert whole(out) and beside(out) == ["pkg"]
     assert sum("updated" in stdout for _, stdout, _ in results) >= 1
+
+
+def test_comparing_never_reads_a_file_larger_than_any_we_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gen, "READ_LIMIT", 100)
+    (tmp_path / "small.txt").write_text("small")
+    (tmp_path / "video.bin").write_bytes(b"\xff" * 101)
+    assert read_tree(tmp_path) == {"small.txt": "small", "video.bin": "<101 bytes, not read>\n"}
