@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -126,12 +127,18 @@ def _add_generate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument(
         "--check",
         action="store_true",
-        help="write nothing; exit 1 with a summary when the output would change",
+        help="write nothing; exit 1 with the changed files when the output would change",
+    )
+    p.add_argument("--diff", action="store_true", help="also print the whole unified diff")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an output folder this generator did not write (its files are deleted)",
     )
     p.add_argument(
         "--if-changed",
         action="store_true",
-        help="with --config: skip when the output already records the pinned inputs",
+        help="with --config: skip when the output's manifest records the pinned inputs",
     )
     p.add_argument("--strict", action="store_true", help="treat metadata warnings as errors")
     p.add_argument(
@@ -143,35 +150,42 @@ def _add_generate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.set_defaults(func=cmd_generate)
 
 
-def _header_is_current(out: Path, model_inputs: list[tuple[str, str]]) -> bool:
-    init = out / "__init__.py"
-    if not init.is_file():
-        return False
-    text = init.read_text(encoding="utf-8")
-    return all(sha in text for _, sha in model_inputs)
-
-
 def cmd_generate(args: argparse.Namespace) -> int:
-    """Run `generate`; 1 on metadata errors or, with --check, on stale output."""
+    """Run `generate`: 0 when written or current, 1 with --check on stale output, and a
+    one-line error with exit status 2 for bad usage or input (`GenerationError`)."""
+    try:
+        return _cmd_generate(args)
+    except MetadataError as exc:
+        raise generate.GenerationError(str(exc)) from None
+    except OSError as exc:  # an unwritable or impossible --out, a full disk: no traceback
+        raise generate.GenerationError(f"cannot write the package: {exc}") from None
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
     progress = generate.Progress(sys.stderr.isatty() if args.progress is None else args.progress)
-    progress("reading metadata")
+    sources_by_sha: dict[str, str] = {}
     if args.config:
         sources = load_sources(Path(args.config))
         out = Path(args.out) if args.out else sources.out
         roots = args.root or list(sources.roots)
         package = args.package or sources.package
-        if args.if_changed and _header_is_current(
-            out, [(str(p.path), p.sha256) for p in (sources.base, *sources.overlays)]
-        ):
+        generate.check_package_name(package, "--package" if args.package else "the sources config")
+        if args.if_changed and generate.manifest_is_current(out, sources, roots, package):
             print(f"{display_path(out)} is current with the pinned inputs")
             return 0
+        progress("reading metadata")
         model = load_pinned(sources)
+        sources_by_sha = generate.source_urls(sources)
     else:
         if not args.metadata or not args.out:
             raise generate.GenerationError("give --metadata and --out, or --config")
         out = Path(args.out)
         roots = args.root
-        package = args.package or out.name
+        package = args.package or Path(os.path.abspath(out)).name
+        generate.check_package_name(
+            package, "--package" if args.package else "the --out folder's name"
+        )
+        progress("reading metadata")
         model = load_model(args.metadata, args.overlay)
     diagnostics = Policy(strict=args.strict).apply(model.diagnostics)
     bad = errors(diagnostics)
@@ -180,15 +194,29 @@ def cmd_generate(args: argparse.Namespace) -> int:
             print(d, file=sys.stderr)
         raise generate.GenerationError(f"{len(bad)} metadata errors; nothing written")
     changed, summary = generate.generate(
-        model, roots, out, package, check=args.check, progress=progress
+        model,
+        roots,
+        out,
+        package,
+        check=args.check,
+        force=args.force,
+        diff=args.diff,
+        sources=sources_by_sha,
+        progress=progress,
     )
     if args.check:
         if changed:
-            print(f"{display_path(out)} is stale:\n{summary}")
+            print(f"{display_path(out)} is stale: {summary}")
             return 1
         print(f"{display_path(out)} is current")
         return 0
-    print(f"{display_path(out)}: {'updated' if changed else 'unchanged'}")
+    if changed:
+        counts, _, rest = summary.partition("\n")
+        print(f"{display_path(out)}: updated ({counts})")
+        if args.diff:
+            print(rest)
+    else:
+        print(f"{display_path(out)}: unchanged")
     return 0
 
 
@@ -241,7 +269,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status: int = args.func(args)
-    except (MetadataError, generate.GenerationError) as exc:
+    except generate.GenerationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except MetadataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 
 import jinja2
 
+from codegen.manifest import MANIFEST_NAME, render_manifest
 from codegen.model import InputDocument
 from codegen.plan import ClassPlan, PackagePlan
 
@@ -147,11 +148,18 @@ def render_schema(plan: PackagePlan, header: str) -> str:
 
 
 def render_package(
-    plan: PackagePlan, inputs: Iterable[InputDocument], package: str
+    plan: PackagePlan,
+    inputs: Iterable[InputDocument],
+    package: str,
+    *,
+    roots: Sequence[str] = (),
+    sources: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Every file of the generated package, by path relative to its root."""
     env = _environment()
-    common = {"version": GENERATOR_VERSION, "inputs": list(inputs), "package": package}
+    inputs = list(inputs)
+    # The inputs are recorded once, in the manifest, so that a new input touches one file.
+    common = {"version": GENERATOR_VERSION, "package": package}
     header = env.get_template("header.jinja").render(**common) + "\n"
     files: dict[str, str] = {}
     class_t = env.get_template("class_module.py.jinja")
@@ -174,4 +182,12 @@ def render_package(
     odata = resources.files("codegen").joinpath("support/_odata.py").read_text(encoding="utf-8")
     files["_odata.py"] = header + odata
     files["py.typed"] = ""
+    files[MANIFEST_NAME] = render_manifest(
+        version=GENERATOR_VERSION,
+        package=package,
+        inputs=inputs,
+        roots=roots,
+        files=files,
+        sources=sources,
+    )
     return files

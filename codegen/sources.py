@@ -32,6 +32,8 @@ class PinnedFile:
 
     path: Path
     sha256: str
+    # Where the file came from (a URL), recorded in the generated package's manifest.
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +61,10 @@ def load_sources(config: Path = DEFAULT_CONFIG) -> Sources:
             isinstance(entry.get(k), str) for k in ("path", "sha256")
         ):
             raise MetadataError(str(config), f"{where} needs string keys 'path' and 'sha256'")
-        return PinnedFile(root / entry["path"], entry["sha256"].lower())
+        source = entry.get("source")
+        if source is not None and not isinstance(source, str):
+            raise MetadataError(str(config), f"{where} 'source' must be a string (a URL)")
+        return PinnedFile(root / entry["path"], entry["sha256"].lower(), source)
 
     if not isinstance(data.get("live_url"), str):
         raise MetadataError(str(config), "sources config has no string 'live_url'")

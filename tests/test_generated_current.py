@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codegen.generate import generate
+from codegen.generate import generate, source_urls
 from codegen.sources import load_pinned, load_sources
 from tests.conftest import shared_path
 
@@ -14,7 +14,14 @@ def test_committed_generated_package_is_current() -> None:
     for pinned in (sources.base, *sources.overlays):
         shared_path(pinned.path.name)  # skips, loudly, when the shared metadata is absent
     model = load_pinned(sources)
-    changed, summary = generate(model, sources.roots, sources.out, sources.package, check=True)
+    changed, summary = generate(
+        model,
+        sources.roots,
+        sources.out,
+        sources.package,
+        check=True,
+        sources=source_urls(sources),
+    )
     if changed:
         pytest.fail(
             f"{sources.out.name}/ is stale; run `make generate` and commit it:\n{summary}",
