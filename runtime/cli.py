@@ -98,7 +98,16 @@ def cmd_examples(args: argparse.Namespace) -> int:
         sys.stdout.write(render_json(pages) + "\n")
     else:
         sys.stdout.write(render_text(pages))
-    return 1 if any(p.has_errors for p in pages) else 0
+    for page in pages:
+        if not page.examples:
+            print(
+                f"warning: {page.file}: no examples found; is it a Graph docs page?",
+                file=sys.stderr,
+            )
+    if any(p.has_errors for p in pages):
+        return 1
+    # Nothing checked is not "no errors": a wrong file must not pass as a clean page.
+    return 0 if any(p.examples for p in pages) else 2
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

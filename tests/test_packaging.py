@@ -129,6 +129,14 @@ def test_version(module: str, prog: str) -> None:
     assert done.stdout.startswith(f"{prog} ") and done.stdout.strip() != prog
 
 
+def test_dir_of_a_namespace_lists_every_lazy_class() -> None:
+    import generated.microsoft_graph as namespace
+
+    names = dir(namespace)
+    assert set(namespace.__all__) <= set(names) and "Call" in names
+    assert names == sorted(names)
+
+
 def _crashing_module(monkeypatch: pytest.MonkeyPatch) -> str:
     module = types.ModuleType("tests_crashing_cli")
 
@@ -244,6 +252,17 @@ def test_a_huge_sparse_file_is_refused_by_its_size(
     assert runtime_cli.main(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "2,147,483,648 bytes, over the" in err
+
+
+def test_a_page_without_examples_is_not_a_clean_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "notes.md"
+    page.write_text("# Notes\n\nNo request, response or notification here.\n", encoding="utf-8")
+    assert runtime_cli.main(["examples", str(page)]) == 2
+    assert "no examples found" in capsys.readouterr().err
+    embedded = runtime_cli.embedded_pages()[0]
+    assert runtime_cli.main(["examples", str(page), embedded]) in (0, 1)  # others were checked
 
 
 def test_examples_needs_pages_or_embedded(capsys: pytest.CaptureFixture[str]) -> None:
