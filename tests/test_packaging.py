@@ -23,6 +23,7 @@ from codegen.diagnostics import KNOWN_CODES, LEVELS, parse_override
 from codegen.sources import SHARED_ENV, display_path, load_sources, sha256_of
 from runtime import cli as runtime_cli
 from runtime.examples import check_pages
+from runtime.requests import CallsRequests, Cloud
 
 REPO = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
@@ -380,3 +381,17 @@ def test_sources_names_missing_inputs_and_how_to_point_at_them(
     assert codegen_cli.main(["sources", "--config", str(config)]) == 2
     out, err = capsys.readouterr()
     assert "MISSING" in out and SHARED_ENV in err
+
+
+@pytest.mark.parametrize(
+    "cloud", [Cloud.US_GOV_L4, "us_gov_l4", "US_GOV_L4", "https://graph.microsoft.us/"]
+)
+def test_a_cloud_is_accepted_by_its_name_or_url(cloud: Cloud | str) -> None:
+    requests = CallsRequests(cloud, "beta")
+    assert requests.cloud is Cloud.US_GOV_L4
+    assert requests.calls_url == "https://graph.microsoft.us/beta/communications/calls"
+
+
+def test_an_unknown_cloud_is_refused_with_the_valid_ones() -> None:
+    with pytest.raises(ValueError, match=r"unknown cloud 'mars'; clouds: global \(https://"):
+        CallsRequests("mars")
