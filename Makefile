@@ -55,8 +55,8 @@ run: $(STAMP)
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check codegen runtime tests benchmarks examples
-	$(VENV)/bin/ruff format --check codegen runtime tests benchmarks examples
+	$(VENV)/bin/ruff check codegen runtime tests benchmarks examples setup.py
+	$(VENV)/bin/ruff format --check codegen runtime tests benchmarks examples setup.py
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

@@ -126,7 +126,9 @@ def display_path(path: Path | str) -> str:
     if shared is not None and resolved.is_relative_to(shared.resolve()):
         inner = resolved.relative_to(shared.resolve()).as_posix()
         return SHARED_PREFIX + inner
-    return os.path.relpath(resolved, PROJECT_ROOT).replace(os.sep, "/")
+    # Installed from a wheel there is no project root to speak of: paths are the user's own.
+    base = PROJECT_ROOT if _CHECKOUT_CONFIG.is_file() else Path.cwd()
+    return os.path.relpath(resolved, base).replace(os.sep, "/")
 
 
 def load_model(metadata: str | Path, overlays: Sequence[str | Path] = ()) -> Model:

@@ -5,7 +5,7 @@ from codegen._process import run as _run
 
 def run() -> None:
     """Entry point of the `graph-calls` console script."""
-    raise SystemExit(_run("graph-calls", "runtime.cli"))
+    raise SystemExit(_run("graph-calls", f"{__package__}.cli"))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ embedded example pages, exit statuses, closed pipes, stdin, size limits, and the
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import re
@@ -27,6 +28,17 @@ from runtime.requests import CallsRequests, Cloud
 
 REPO = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _load_setup() -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location("project_setup", REPO / "setup.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # not __main__: defines, does not run setup()
+    return module
+
+
+SETUP = _load_setup()
 CREATE = "POST https://graph.microsoft.com/beta/communications/calls"
 # The embedded pages keep exactly these errors on purpose, each explained on its page.
 DELIBERATE_ERRORS = {"create-call#52-request": ["type.not-assignable"]}
@@ -64,11 +76,11 @@ def test_license_and_build_backend_agree() -> None:
 @pytest.mark.parametrize("package", ["codegen", "runtime", "generated"])
 def test_every_package_is_typed_and_ships_its_marker(package: str) -> None:
     assert (REPO / package / "py.typed").is_file()
-    assert "py.typed" in PYPROJECT["tool"]["setuptools"]["package-data"][package]
+    assert "py.typed" in SETUP.package_data()[package]
 
 
 def test_codegen_ships_what_it_reads_at_run_time() -> None:
-    shipped = PYPROJECT["tool"]["setuptools"]["package-data"]["codegen"]
+    shipped = SETUP.package_data()["codegen"]
     folder = REPO / "codegen"
     needed = [p for p in folder.rglob("*") if p.is_file() and p.suffix in {".jinja", ".toml"}]
     needed += list((folder / "support").glob("*.py"))
@@ -91,6 +103,77 @@ from generated.microsoft_graph import Call
 call = generated.converter().read_as({"callbackUri": "https://bot.example.com/cb"}, Call)
 print(call.callback_uri)
 """
+
+
+@pytest.mark.parametrize(
+    ("source", "built"),
+    [
+        (
+            "from codegen.model import Model\n",
+            "from graph_calls_models.codegen.model import Model\n",
+        ),
+        (
+            "    from codegen import generate\n",
+            "    from graph_calls_models.codegen import generate\n",
+        ),
+        ("import generated\n", "from graph_calls_models import generated\n"),
+        (
+            "from generated.microsoft_graph import (\n",
+            "from graph_calls_models.generated.microsoft_graph import (\n",
+        ),
+        (
+            'loader=jinja2.PackageLoader("codegen", "t")',
+            'loader=jinja2.PackageLoader("graph_calls_models.codegen", "t")',
+        ),
+        ('resources.files("codegen")', 'resources.files("graph_calls_models.codegen")'),
+        ("from .examples import check\n", "from .examples import check\n"),
+        ("import generated_extra\n", "import generated_extra\n"),
+        ('out = "generated"\n', 'out = "generated"\n'),
+        ("from codegenx import y\n", "from codegenx import y\n"),
+    ],
+)
+def test_the_wheel_rewrites_absolute_project_imports_only(source: str, built: str) -> None:
+    assert SETUP.rewrite(source, "m.py") == built
+
+
+def test_the_wheel_build_refuses_an_import_form_it_cannot_rewrite() -> None:
+    with pytest.raises(SystemExit, match=re.escape("cannot rewrite 'import codegen.cli'")):
+        SETUP.rewrite("import codegen.cli\n", "m.py")
+
+
+@pytest.mark.slow
+def test_the_wheel_installs_one_top_level_package(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--outdir",
+            str(tmp_path),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0 and "No module named build" in done.stderr:
+        pytest.skip("the `build` package is not installed (extra dev)")
+    assert done.returncode == 0, done.stderr[-2000:]
+    import zipfile
+
+    with zipfile.ZipFile(next(tmp_path.glob("*.whl"))) as wheel:
+        names = wheel.namelist()
+        tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+        assert tops == {"graph_calls_models"}
+        for package in ("", "codegen/", "runtime/", "generated/"):
+            assert f"graph_calls_models/{package}py.typed" in names
+        modules = [n for n in names if n.endswith(".py") and "/support/" not in n]
+        absolute = re.compile(r"^\s*(from|import) (codegen|runtime|generated)\b", re.M)
+        for name in modules:
+            assert not absolute.search(wheel.read(name).decode()), name
+        scripts = next(n for n in names if n.endswith("entry_points.txt"))
+        assert "graph_calls_models.runtime.__main__:run" in wheel.read(scripts).decode()
 
 
 def test_runtime_and_models_import_without_the_codegen_extra() -> None:
