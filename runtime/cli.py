@@ -72,7 +72,10 @@ def _read_input(name: str, limit: int) -> bytes:
 def embedded_pages() -> list[str]:
     """The example pages shipped inside the package (runtime/pages/*.md), sorted by name."""
     folder = resources.files(__package__ or "runtime") / "pages"
-    return sorted(str(p) for p in folder.iterdir() if p.name.endswith(".md"))
+    cwd = Path.cwd()
+    pages = [Path(str(p)) for p in folder.iterdir() if p.name.endswith(".md")]
+    # Shown relative to where the user stands when they are inside it (a checkout).
+    return sorted(str(p.relative_to(cwd)) if p.is_relative_to(cwd) else str(p) for p in pages)
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
