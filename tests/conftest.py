@@ -70,9 +70,13 @@ def seed_page() -> Path:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """One loud line when tests were skipped for want of the real inputs."""
+    """One loud line when tests were skipped for want of the real inputs (and a count of the
+    other skips, whose reasons `-rs` lists)."""
     skipped = terminalreporter.stats.get("skipped", [])
     missing = [r for r in skipped if MISSING in str(getattr(r, "longrepr", ""))]
+    others = len(skipped) - len(missing)
+    if others:
+        terminalreporter.write_line(f"{others} other tests skipped; `pytest -rs` says why")
     if not missing:
         return
     terminalreporter.write_line(
