@@ -1,5 +1,12 @@
-"""`python -m codegen`: inspect metadata, generate models."""
+"""`python -m codegen` and the `graph-codegen` script: inspect metadata, generate models."""
 
-from codegen.cli import main
+from codegen._process import run as _run
 
-raise SystemExit(main())
+
+def run() -> None:
+    """Entry point of the `graph-codegen` console script."""
+    raise SystemExit(_run("graph-codegen", f"{__package__}.cli"))
+
+
+if __name__ == "__main__":
+    run()

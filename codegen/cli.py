@@ -1,4 +1,9 @@
-"""Command line of the generator: `inspect`, `sources`, `generate` and `diff`."""
+"""Command line of the generator: `inspect`, `sources`, `generate` and `diff`.
+
+Exit status: 0 no errors (warnings allowed), 1 error diagnostics (or stale output with
+`--check`), 2 bad usage or refused input (a missing, oversized or malformed document, a pinned
+input whose sha256 differs), 3 an internal error (traceback only with `--debug`).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from codegen import diff, generate
+from codegen._process import version
 from codegen.diagnostics import Policy, errors, parse_override
 from codegen.inspect import render_text, report
 from codegen.sources import (
     DEFAULT_CONFIG,
+    SHARED_ENV,
     display_path,
     download_live,
     load_model,
@@ -67,7 +74,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
             verify(item)
         except MetadataError as exc:
             failures.append(exc)
-            print(f"{role:8} {display_path(item.path)}  sha256 {item.sha256}  MISMATCH")
+            state = "MISMATCH" if item.path.is_file() else "MISSING"
+            print(f"{role:8} {display_path(item.path)}  sha256 {item.sha256}  {state}")
         else:
             print(f"{role:8} {display_path(item.path)}  sha256 {item.sha256}  ok")
     print(f"live     {sources.live_url}")
@@ -81,7 +89,22 @@ def cmd_sources(args: argparse.Namespace) -> int:
         )
     for failure in failures:
         print(f"error: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    if any(not item.path.is_file() for _, item in pinned):
+        print(
+            f"hint: the pinned files are the ../shared/metadata snapshots beside the checkout; "
+            f"set {SHARED_ENV} to a folder holding metadata/ with them to use another place",
+            file=sys.stderr,
+        )
+    return 2 if failures else 0
+
+
+def _refuse_changed_pins(args: argparse.Namespace) -> None:
+    # `generate --if-changed` trusts the header of the output; a pinned input whose bytes
+    # changed must be refused before anything looks at that header.
+    if args.command == "generate" and getattr(args, "config", None):
+        sources = load_sources(Path(args.config))
+        for item in (sources.base, *sources.overlays):
+            verify(item)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -222,7 +245,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m codegen`."""
-    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="graph-codegen", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of a crash")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("inspect", help="summarise a metadata document and its diagnostics")
     _add_inputs(p)
@@ -268,14 +295,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _refuse_changed_pins(args)
         status: int = args.func(args)
-    except generate.GenerationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except MetadataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except ValueError as exc:
+    except (generate.GenerationError, MetadataError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return status

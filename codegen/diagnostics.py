@@ -36,10 +36,43 @@ def errors(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return [d for d in diagnostics if d.severity == "error"]
 
 
+LEVELS: tuple[Severity, ...] = ("error", "warning", "info")
+
+# Every code the reader and the resolver emit; `--severity` refuses any other, so a typo can't
+# silently change nothing. tests/test_diagnostic_codes.py keeps this in step with the sources.
+KNOWN_CODES = frozenset(
+    {
+        "bad-base-type",
+        "bad-boolean",
+        "bad-underlying-type",
+        "bad-value",
+        "base-type-cycle",
+        "bound-without-parameter",
+        "duplicate-member",
+        "duplicate-name",
+        "function-without-return",
+        "invalid-identifier",
+        "key-on-complex",
+        "missing-attribute",
+        "missing-key",
+        "name-shared-with-operation",
+        "no-schema",
+        "nonstandard-value",
+        "unknown-element",
+        "unknown-version",
+        "unresolved-type",
+    }
+)
+
+
 def parse_override(text: str) -> tuple[str, Severity]:
-    """Parse `CODE=error|warning|info` from the command line."""
+    """Parse `CODE=error|warning|info` from the command line; unknown codes and levels raise."""
     code, _, level = text.partition("=")
-    if level not in ("error", "warning", "info") or not code:
+    severity = next((known for known in LEVELS if known == level), None)
+    if severity is None or not code:
         raise ValueError(f"expected CODE=error|warning|info, got {text!r}")
-    sev: Severity = "error" if level == "error" else "warning" if level == "warning" else "info"
-    return code, sev
+    if code not in KNOWN_CODES:
+        raise ValueError(
+            f"unknown diagnostic code {code!r} in {text!r}; codes: {', '.join(sorted(KNOWN_CODES))}"
+        )
+    return code, severity

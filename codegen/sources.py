@@ -20,7 +20,18 @@ from codegen.resolve import resolve
 from codegen.xmlsafe import LoadedXml, MetadataError, load_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = PROJECT_ROOT / "metadata" / "sources.toml"
+_CHECKOUT_CONFIG = PROJECT_ROOT / "metadata" / "sources.toml"
+# An installed wheel has no metadata/ folder: the same pins ship as codegen/data/sources.toml
+# (a symlink to metadata/sources.toml in the checkout, a copy in the wheel).
+DEFAULT_CONFIG = (
+    _CHECKOUT_CONFIG
+    if _CHECKOUT_CONFIG.is_file()
+    else Path(__file__).resolve().parent / "data" / "sources.toml"
+)
+# The real inputs sit in ../shared beside the checkout; this variable names another folder
+# with the same layout (metadata/, seeds/), e.g. for an installed package or a CI cache.
+SHARED_ENV = "GRAPH_MODELS_SHARED"
+SHARED_PREFIX = "../shared/"
 # The live document was about 30 MB in 2026; the cap stops a runaway response, not real growth.
 DOWNLOAD_MAX_BYTES = 256 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 60.0
@@ -64,7 +75,7 @@ def load_sources(config: Path = DEFAULT_CONFIG) -> Sources:
         source = entry.get("source")
         if source is not None and not isinstance(source, str):
             raise MetadataError(str(config), f"{where} 'source' must be a string (a URL)")
-        return PinnedFile(root / entry["path"], entry["sha256"].lower(), source)
+        return PinnedFile(_input_path(root, entry["path"]), entry["sha256"].lower(), source)
 
     if not isinstance(data.get("live_url"), str):
         raise MetadataError(str(config), "sources config has no string 'live_url'")
@@ -77,6 +88,19 @@ def load_sources(config: Path = DEFAULT_CONFIG) -> Sources:
         package=gen.get("package", "generated"),
         roots=tuple(gen.get("roots", [])),
     )
+
+
+def shared_dir() -> Path | None:
+    """The folder named by $GRAPH_MODELS_SHARED, when it is set."""
+    named = os.environ.get(SHARED_ENV, "").strip()
+    return Path(named) if named else None
+
+
+def _input_path(root: Path, text: str) -> Path:
+    shared = shared_dir()
+    if shared is not None and text.startswith(SHARED_PREFIX):
+        return shared / text[len(SHARED_PREFIX) :]
+    return root / text
 
 
 def sha256_of(path: Path) -> str:
@@ -100,8 +124,16 @@ def verify(pinned: PinnedFile) -> None:
 
 def display_path(path: Path | str) -> str:
     """A path as shown in diagnostics and headers: relative to the project root, so that the
-    same inputs give the same bytes in any checkout."""
-    return os.path.relpath(Path(path).resolve(), PROJECT_ROOT).replace(os.sep, "/")
+    same inputs give the same bytes in any checkout, and a file under $GRAPH_MODELS_SHARED is
+    shown as under ../shared, so that the folder it was read from changes no header."""
+    resolved = Path(path).resolve()
+    shared = shared_dir()
+    if shared is not None and resolved.is_relative_to(shared.resolve()):
+        inner = resolved.relative_to(shared.resolve()).as_posix()
+        return SHARED_PREFIX + inner
+    # Installed from a wheel there is no project root to speak of: paths are the user's own.
+    base = PROJECT_ROOT if _CHECKOUT_CONFIG.is_file() else Path.cwd()
+    return os.path.relpath(resolved, base).replace(os.sep, "/")
 
 
 def load_model(metadata: str | Path, overlays: Sequence[str | Path] = ()) -> Model:

@@ -1,8 +1,9 @@
 """Command line of the runtime: `examples` (report on documentation pages) and `validate` (a body).
 
 Exit status: 0 when nothing is an error, 1 when a body (or a page) has an error, 2 when the input
-can't be read at all (a missing file, no JSON) or the arguments are wrong. Bad input is reported
-in one line on stderr, never as a traceback.
+can't be read at all (a missing, oversized or unreadable file, no JSON) or the arguments are
+wrong, 3 an internal error (traceback only with `--debug`). Bad input is reported in one line on
+stderr, never as a traceback.
 """
 
 from __future__ import annotations
@@ -11,34 +12,86 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
+
+from codegen._process import version
 
 from .examples import ExampleReport, Policy, check_pages, render_json, render_text
 from .examples import validate_body as check_value
 from .findings import has_errors
-from .lenient_json import parse_lenient
+from .lenient_json import JsonLimits, parse_lenient
+
+# A documentation page is tens of kilobytes; a bound keeps a wrong file (a disk image, a log)
+# from being read whole. Bodies get the JSON reader's own bound.
+MAX_PAGE_BYTES = 16 * 1024 * 1024
+MAX_BODY_BYTES = JsonLimits().max_bytes
+STDIN = "-"
 
 
 class InputError(Exception):
     """Input that can't be checked at all; its message is the one line the user sees."""
 
 
-def _readable(path: str) -> Path:
+def _readable(path: str, limit: int) -> Path:
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{path}: no such file")
+    try:
+        size = p.stat().st_size
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
     if not p.is_file():
         raise InputError(f"{path}: not a file")
+    if size > limit:
+        raise InputError(f"{path}: {size:,} bytes, over the {limit:,}-byte limit")
     return p
+
+
+def _read_bounded(stream: BinaryIO, name: str, limit: int) -> bytes:
+    """At most `limit` bytes of a stream; more is refused without reading the rest."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"{name}: over the {limit:,}-byte limit")
+    return data
+
+
+def _read_input(name: str, limit: int) -> bytes:
+    """The bytes of a file, or of stdin for `-`, read within `limit`."""
+    if name == STDIN:
+        return _read_bounded(sys.stdin.buffer, "stdin", limit)
+    path = _readable(name, limit)
+    try:
+        with path.open("rb") as f:  # stat said small enough; the bound holds if it grew since
+            return _read_bounded(f, name, limit)
+    except OSError as exc:
+        raise InputError(f"{name}: {exc.strerror or exc}") from None
+
+
+def embedded_pages() -> list[str]:
+    """The example pages shipped inside the package (runtime/pages/*.md), sorted by name."""
+    folder = resources.files(__package__ or "runtime") / "pages"
+    cwd = Path.cwd()
+    pages = [Path(str(p)) for p in folder.iterdir() if p.name.endswith(".md")]
+    # Shown relative to where the user stands when they are inside it (a checkout).
+    return sorted(str(p.relative_to(cwd)) if p.is_relative_to(cwd) else str(p) for p in pages)
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
     """Report on every example of each page; 1 when any has an error."""
-    for path in args.paths:
-        _readable(path)
+    paths = list(args.paths)
+    if args.embedded:
+        paths += embedded_pages()
+    if not paths:
+        raise InputError("give PATH... or --embedded")
+    for path in paths:
+        if path == STDIN:
+            raise InputError("examples reads pages from files; save the page and name it")
+        _readable(path, MAX_PAGE_BYTES)
     policy: Policy = "strict" if args.strict else "lenient" if args.lenient else "by-direction"
     try:
-        pages = check_pages(args.paths, policy)
+        pages = check_pages(paths, policy)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(exc)) from None
     if args.json:
@@ -48,16 +101,22 @@ def cmd_examples(args: argparse.Namespace) -> int:
         sys.stdout.write(render_json(pages) + "\n")
     else:
         sys.stdout.write(render_text(pages))
-    return 1 if any(p.has_errors for p in pages) else 0
+    for page in pages:
+        if not page.examples:
+            print(
+                f"warning: {page.file}: no examples found; is it a Graph docs page?",
+                file=sys.stderr,
+            )
+    if any(p.has_errors for p in pages):
+        return 1
+    # Nothing checked is not "no errors": a wrong file must not pass as a clean page.
+    return 0 if any(p.examples for p in pages) else 2
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate one JSON body typed by --type, --request or --notification."""
-    path = _readable(args.file)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{args.file}: {exc.strerror or exc}") from None
+    raw = _read_input(args.file, MAX_BODY_BYTES)
+    name = "stdin" if args.file == STDIN else Path(args.file).name
     parsed = parse_lenient(raw)
     if parsed.errors:
         first = parsed.errors[0]
@@ -77,7 +136,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     method, _, url = (args.request or "").strip().partition(" ")
     kind = "notification" if args.notification else "request" if args.request else "body"
     report = ExampleReport(
-        id=path.name,
+        id=name,
         file=args.file,
         line=parsed.value_lines[0] if parsed.value_lines else 1,
         kind=kind,
@@ -113,15 +172,24 @@ def _add_mode(p: argparse.ArgumentParser, default: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m runtime`."""
-    parser = argparse.ArgumentParser(prog="python -m runtime", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="graph-calls", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of a crash")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("examples", help="check every example of documentation pages")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="documentation page (text or .md)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="documentation page (text or .md)")
+    p.add_argument(
+        "--embedded",
+        action="store_true",
+        help="also check the example pages shipped with the package (every calls scenario)",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per body")
     _add_mode(p, "requests strict, responses and notifications lenient")
     p.set_defaults(func=cmd_examples)
     p = sub.add_parser("validate", help="validate one JSON body")
-    p.add_argument("file", metavar="FILE", help="a file holding one JSON body")
+    p.add_argument("file", metavar="FILE", help="a file holding one JSON body; - reads stdin")
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--type", metavar="QNAME", help="declared type, e.g. microsoft.graph.call")
     how.add_argument("--request", metavar="'METHOD URL'", help="type the body from its request")

@@ -48,6 +48,18 @@ class Cloud(enum.Enum):
     US_GOV_L5_DOD = "https://dod-graph.microsoft.us"
     CHINA = "https://microsoftgraph.chinacloudapi.cn"
 
+    @classmethod
+    def of(cls, value: Cloud | str) -> Cloud:
+        """A cloud from itself, its name (`"us_gov_l4"`, any case) or its base URL."""
+        if isinstance(value, cls):
+            return value
+        text = str(value).strip()
+        for cloud in cls:
+            if text.upper() == cloud.name or text.rstrip("/") == cloud.value:
+                return cloud
+        valid = ", ".join(f"{c.name.lower()} ({c.value})" for c in cls)
+        raise ValueError(f"unknown cloud {value!r}; clouds: {valid}")
+
 
 @dataclass(frozen=True, slots=True)
 class GraphRequest:
@@ -146,7 +158,7 @@ class CallsRequests:
 
     def __init__(
         self,
-        cloud: Cloud = Cloud.GLOBAL,
+        cloud: Cloud | str = Cloud.GLOBAL,
         version: Version = "v1.0",
         *,
         legacy_app_path: bool = False,
@@ -155,6 +167,7 @@ class CallsRequests:
         base_url: str | None = None,
     ) -> None:
         """`base_url` replaces the cloud's host (a proxy, or a test server)."""
+        cloud = Cloud.of(cloud)
         if version not in ("beta", "v1.0"):
             raise ValueError(f"version must be 'beta' or 'v1.0', not {version!r}")
         if legacy_app_path:

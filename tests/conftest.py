@@ -1,8 +1,9 @@
 """Shared fixtures: paths of the handwritten CSDL fixtures and of the real Graph snapshots.
 
-The real snapshots live outside the repository, in `../shared/metadata/` beside the checkout
-(see its README). Tests that need them are skipped, loudly, when that directory is absent;
-they are never copied into the repository.
+The real inputs live outside the repository, in `../shared/` beside the checkout (or the folder
+named by GRAPH_MODELS_SHARED): `metadata/` snapshots and the `seeds/` page. Tests that need
+them are skipped when they are absent, and the run ends with one loud line saying what is
+missing and how to get it; they are never copied into the repository.
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ from pathlib import Path
 import pytest
 
 from codegen.model import Model
-from codegen.sources import load_model
+from codegen.sources import load_model, shared_dir
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_METADATA = REPO_ROOT.parent / "shared" / "metadata"
+SHARED = shared_dir() or REPO_ROOT.parent / "shared"
+SHARED_METADATA = SHARED / "metadata"
+SEED_PAGE = SHARED / "seeds" / "000_07ddc1617f89e2b3.txt"
 CSDL_FIXTURES = Path(__file__).resolve().parent / "csdl"
+# Every skip for a missing real input says this word, so the summary below can count them.
+MISSING = "MISSING"
 
 GRAPH_SNAPSHOT = "graph-beta-2021-07-13.xml"
 CALLS_OVERLAY = "graph-beta-calls-2026-08-03.xml"
@@ -29,10 +34,59 @@ def shared_path(name: str) -> Path:
     path = SHARED_METADATA / name
     if not path.is_file():
         pytest.skip(
-            f"REAL METADATA MISSING: {path} not found. These tests need the shared Graph "
+            f"REAL METADATA {MISSING}: {path} not found. These tests need the shared Graph "
             "snapshots checked out at ../shared/metadata beside the repository."
         )
     return path
+
+
+# Tests of more than about 2 s, marked `slow` here rather than in each file so that the list is
+# reviewed in one place; `pytest -m "not slow"` (`make fast`) leaves them out. A new slow test
+# may also carry `@pytest.mark.slow` itself.
+SLOW_TESTS = (
+    "tests/test_full_beta.py::",
+    "tests/test_roundtrip_hypothesis.py::",
+    "tests/test_golden.py::test_golden_tree_passes_mypy_strict",
+    "tests/test_lazy_model.py::test_lazy_equals_eager_on_the_snapshot_with_overlay",
+    "tests/test_lazy_model.py::test_diagnostics_are_complete_when_asked_for_first",
+    "tests/test_lenient_json.py::test_any_json_dumps_output_reads_back_with_no_repairs",
+    "tests/test_lenient_json.py::test_decoder_recursion_is_caught_when_the_limit_is_raised",
+    "tests/test_load.py::test_ten_thousand_notifications_none_lost",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests of SLOW_TESTS `slow`."""
+    for item in items:
+        if item.nodeid.startswith(SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)
+
+
+def seed_page() -> Path:
+    """The seed documentation page; skips the test, saying why, when it is absent."""
+    if not SEED_PAGE.is_file():
+        pytest.skip(f"SEED PAGE {MISSING}: {SEED_PAGE} not found")
+    return SEED_PAGE
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One loud line when tests were skipped for want of the real inputs (and a count of the
+    other skips, whose reasons `-rs` lists)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    missing = [r for r in skipped if MISSING in str(getattr(r, "longrepr", ""))]
+    others = len(skipped) - len(missing)
+    if others:
+        terminalreporter.write_line(f"{others} other tests skipped; `pytest -rs` says why")
+    if not missing:
+        return
+    terminalreporter.write_line(
+        f"!!! {len(missing)} tests SKIPPED: the real inputs are missing ({SHARED_METADATA} "
+        f"snapshots and/or {SEED_PAGE}). They are the pinned files of metadata/sources.toml "
+        "(URLs and sha256 there; `make metadata-live` downloads today's document); put them in "
+        "../shared beside the checkout or name their folder in GRAPH_MODELS_SHARED. !!!",
+        red=True,
+        bold=True,
+    )
 
 
 def line_of(path: Path, needle: str, nth: int = 1) -> int:

@@ -151,7 +151,7 @@ def test_cli_reports_hostile_input_on_one_line(
 ) -> None:
     path = tmp_path / f"{case}.xml"
     path.write_text(hostile_documents(secret_file, http_server)[case])
-    assert main(["inspect", "--metadata", str(path)]) == 1
+    assert main(["inspect", "--metadata", str(path)]) == 2  # refused input
     out, err = capsys.readouterr()
     assert out == ""
     assert err.count("\n") == 1 and err.startswith("error: ")
@@ -170,7 +170,7 @@ def test_cli_subprocess_has_no_traceback(tmp_path: Path, secret_file: Path) -> N
         cwd=REPO_ROOT,
         timeout=60,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2  # refused input
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
@@ -228,7 +228,7 @@ def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     path = tmp_path / "absent.xml"
     with pytest.raises(MetadataError, match="cannot read"):
         read_document(path)
-    assert main(["inspect", "--metadata", str(path)]) == 1
+    assert main(["inspect", "--metadata", str(path)]) == 2  # refused input
     assert capsys.readouterr().err.startswith(f"error: {path}: cannot read")
 
 
@@ -244,6 +244,6 @@ def test_cli_one_line_for_broken_documents(
 ) -> None:
     path = tmp_path / "doc.xml"
     path.write_text(text)
-    assert main(["inspect", "--metadata", str(path), "--json"]) == 1
+    assert main(["inspect", "--metadata", str(path), "--json"]) == 2  # refused input
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and err.startswith(f"error: {path}:")

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from runtime.docpages import Example, Page, read_page, read_text
+from tests.conftest import SEED_PAGE
 
 REPO = Path(__file__).resolve().parent.parent
-SEED = REPO / ".." / "shared" / "seeds" / "000_07ddc1617f89e2b3.txt"
+SEED = SEED_PAGE
 PAGES = Path(__file__).resolve().parent / "pages"
 STEM = "000_07ddc1617f89e2b3"
 

@@ -228,7 +228,7 @@ def test_missing_metadata_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
         ["generate", "--metadata", str(tmp_path / "nope.xml"), "--out", str(tmp_path / "pkg")]
     )
     _, stderr = capsys.readouterr()
-    assert status == 2
+    assert status == 2  # refused input
     assert stderr.startswith("error: ") and stderr.count("\n") == 1
     assert not (tmp_path / "pkg").exists()
 

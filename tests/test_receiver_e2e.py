@@ -23,10 +23,9 @@ import pytest
 from runtime.notifications import Dispatcher, Notification
 from runtime.receiver import NotificationReceiver, RunningServer, serve
 from runtime.tracker import CallTracker
+from tests.conftest import SEED_PAGE
 
-SEED = (
-    Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_07ddc1617f89e2b3.txt"
-)
+SEED = SEED_PAGE
 
 
 def seed_notifications() -> list[tuple[str, bytes]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import warnings
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,6 +38,7 @@ from runtime.errors import InvalidBodyError
 from runtime.findings import Finding
 from runtime.requests import CallsRequests, Cloud, bound_actions
 from runtime.resolve_type import type_request
+from tests.conftest import SEED_PAGE
 
 JOHN = InvitationParticipantInfo(
     identity=IdentitySet(user=Identity(display_name="John", id="112f7296"))
@@ -321,9 +321,7 @@ def test_the_collection_bound_call_action_needs_no_id() -> None:
 
 # -- the seed page's create-call requests, rebuilt ---------------------------------------------
 
-SEED = (
-    Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_07ddc1617f89e2b3.txt"
-)
+SEED = SEED_PAGE
 PAGE = "000_07ddc1617f89e2b3"
 
 # The page's own errors, corrected before comparing. Syntax first: runtime.docpages repairs

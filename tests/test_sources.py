@@ -108,7 +108,7 @@ def test_wrong_sha256_is_a_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = write_config(tmp_path, sha256="0" * 64)
-    assert main(["sources", "--config", str(config)]) == 1
+    assert main(["sources", "--config", str(config)]) == 2
     out, err = capsys.readouterr()
     assert "MISMATCH" in out.splitlines()[0]
     assert err.count("\n") == 1
@@ -138,7 +138,7 @@ def test_broken_config_is_a_one_line_error(
 ) -> None:
     config = tmp_path / "sources.toml"
     config.write_text(text)
-    assert main(["sources", "--config", str(config)]) == 1
+    assert main(["sources", "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and str(config) in err
 

@@ -539,3 +539,8 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    # The classes are imported lazily, so the module's globals alone would hide most of them.
+    return sorted(set(globals()) | set(__all__))
