@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 import pytest
@@ -10,6 +11,7 @@ from codegen.closure import everything
 from codegen.csdl import read_text
 from codegen.model import Model
 from codegen.plan import ClassPlan, PackagePlan, plan_package
+from codegen.render import docstring
 from codegen.resolve import build_model
 
 EDMX = """<?xml version="1.0" encoding="utf-8"?>
@@ -271,7 +273,7 @@ def test_enum_members_are_python_names_with_wire_values() -> None:
     ("description", "expected"),
     [
         ("Plain words.", "Plain words."),
-        ('Has """ quotes and a \\ backslash.', 'Has \\"\\"\\" quotes and a \\\\ backslash.'),
+        ('Has """ quotes and a \\ backslash."', 'Has \\"\\"" quotes and a \\\\ backslash.\\"'),
         ("  Spaced\n\n  out  ", "Spaced out"),
     ],
 )
@@ -286,7 +288,10 @@ def test_descriptions_are_safe_docstrings(description: str, expected: str) -> No
             """,
         )
     )
-    assert cls(plan, "t.c").doc == expected
+    doc = cls(plan, "t.c").doc
+    assert doc is not None
+    assert docstring(doc) == expected
+    assert ast.literal_eval(f'"""{docstring(doc)}"""') == doc
 
 
 def test_function_overloads_get_distinct_parameters_types() -> None:

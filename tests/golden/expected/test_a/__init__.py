@@ -95,3 +95,8 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    # The classes are imported on first use, so the module's namespace alone lists none of them.
+    return sorted({*globals(), *_MODULES})
