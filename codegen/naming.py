@@ -45,6 +45,8 @@ RESERVED_CLASSES = frozenset(
     }
 )
 RESERVED_MODULES = frozenset({*keyword.kwlist, *keyword.softkwlist, "types", "typing", "enum"})
+# The lower-case names of the generated package's `__init__`, which a subpackage would replace.
+PACKAGE_GLOBALS = frozenset({"converter", "schema", "cache", "annotations"})
 
 # A run of capitals followed by a capitalised word ("HTTPServer" → "HTTP", "Server") or a
 # capital after a lower-case letter or digit starts a new word. Acronyms stay whole.

@@ -212,7 +212,9 @@ class _Namer:
             [None] * len(namespaces),
             report,
             naming.file_key,
-            frozenset({"_odata", "_schema", "__init__"}),
+            # Importing a subpackage binds its name in the package's namespace, where it would
+            # replace these.
+            frozenset({"_odata", "_schema", "__init__", *naming.PACKAGE_GLOBALS}),
         )
         self.packages = dict(zip(namespaces, packages, strict=True))
         by_package: dict[str, list[str]] = defaultdict(list)
@@ -229,12 +231,15 @@ class _Namer:
                 naming.file_key,
                 frozenset({"__init__"}),
             )
+            # A class named like a module of its package (possible in scripts without case,
+            # `名前`) would be replaced by that module once it is imported.
             classes = dedupe(
                 "class",
                 [naming.class_name(model.types[q].name) for q in members],
                 members,
                 sources,
                 report,
+                taken=frozenset(modules),
             )
             for q, m, c in zip(members, modules, classes, strict=True):
                 self.where[q] = (package, m, c)
@@ -243,6 +248,7 @@ class _Namer:
         """Name a parameters class; our own names, so a clash takes a number silently."""
         taken_modules = {naming.file_key(m) for p, m, _ in self.where.values() if p == package}
         taken_classes = {c for p, _, c in self.where.values() if p == package}
+        taken_classes |= {m for p, m, _ in self.where.values() if p == package}
         base_m, base_c, i = module, class_name, 2
         while naming.file_key(module) in taken_modules or class_name in taken_classes:
             module, class_name, i = f"{base_m}_{i}", f"{base_c}{i}", i + 1

@@ -106,14 +106,38 @@ def test_enum_members_equal_after_upper_case() -> None:
     assert len(collisions(plan)) == 2
 
 
-def test_an_uncased_attribute_does_not_shadow_the_class_its_annotation_names() -> None:
+def test_an_uncased_class_is_not_named_like_its_module() -> None:
+    # Importing the module `名前` binds `名前` in the namespace package, replacing a class of
+    # that name; and an attribute must not shadow the class its annotation names.
     plan = plan_of(
         '<ComplexType Name="\u540d\u524d" />'
-        '<ComplexType Name="c"><Property Name="\u540d\u524d" Type="t.\u540d\u524d" /></ComplexType>'
+        '<ComplexType Name="c"><Property Name="\u540d\u524d_2" Type="t.\u540d\u524d" />'
+        "</ComplexType>"
     )
+    named = cls(plan, "t.\u540d\u524d")
+    assert (named.module, named.class_name) == ("\u540d\u524d", "\u540d\u524d_2")
     c = cls(plan, "t.c")
-    assert c.fields[0].attr == "\u540d\u524d_2"
-    assert "\u540d\u524d" in c.fields[0].annotation
+    assert c.fields[0].attr == "\u540d\u524d_2_2"
+    assert c.fields[0].annotation.startswith("\u540d\u524d_2 ")
+
+
+def test_names_the_package_itself_uses_are_not_given_out() -> None:
+    text = edmx(
+        schema("schema", '<ComplexType Name="importlib" />'),
+        schema("converter", '<ComplexType Name="annotations" />'),
+    )
+    from codegen.closure import everything
+    from codegen.csdl import read_text
+    from codegen.plan import plan_package
+    from codegen.resolve import build_model
+
+    model = build_model(read_text(text))
+    plan = plan_package(model, everything(model))
+    where = {c.qname: (c.package, c.module) for c in plan.classes}
+    assert where == {
+        "converter.annotations": ("converter_2", "annotations"),
+        "schema.importlib": ("schema_2", "importlib"),
+    }
 
 
 def test_collisions_round_trip_in_a_generated_package(tmp_path: Path) -> None:

@@ -277,10 +277,15 @@ for qname, body in json.loads(sys.stdin.read()):
     assert cls.ODATA_TYPE == "#" + qname, (cls.ODATA_TYPE, qname)
     if t.abstract:
         continue
+    namespace = importlib.import_module("pkg." + t.module.rpartition(".")[0])
+    assert getattr(namespace, t.class_name) is cls, (qname, t.class_name)
+    assert t.class_name in dir(namespace)
     obj = conv.read_as(body, cls)
     written = conv.write(obj)
     assert written == body, (qname, body, written)
     checked += 1
+# Importing every subpackage replaced none of the package's own functions.
+assert pkg.converter() is conv and pkg.schema() is facts
 print(checked)
 """
 
