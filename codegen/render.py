@@ -162,7 +162,7 @@ def render_schema(plan: PackagePlan, header: str) -> str:
         "from ._odata import PropertyFacts as P\n",
         "from ._odata import SchemaFacts\n",
         "from ._odata import TypeFacts as T\n\n",
-        "TYPES = {\n",
+        "TYPES: dict[str, T] = {\n",
     ]
     for c in sorted(plan.classes, key=lambda c: c.qname):
         args = [
@@ -184,7 +184,7 @@ def render_schema(plan: PackagePlan, header: str) -> str:
             args.append(("key", "(" + "".join(f"{_s(k)}, " for k in c.key).rstrip() + ")"))
         args.append(("properties", _property_facts(c, 4)))
         out.append(f"    {_s(c.qname)}: " + _call("T", args, 4) + ",\n")
-    out.append("}\n\nENUMS = {\n")
+    out.append("}\n\nENUMS: dict[str, E] = {\n")
     for e in sorted(plan.enums, key=lambda e: e.qname):
         members = (
             "(\n"
@@ -200,7 +200,7 @@ def render_schema(plan: PackagePlan, header: str) -> str:
         if e.flags:
             args.append(("flags", "True"))
         out.append(f"    {_s(e.qname)}: " + _call("E", args, 4) + ",\n")
-    out.append("}\n\nOPERATIONS = {\n")
+    out.append("}\n\nOPERATIONS: dict[str, tuple[O, ...]] = {\n")
     by_name: dict[str, list[str]] = {}
     for op in sorted(plan.operations, key=lambda o: (o.qname, o.parameters)):
         args = [("qname", _s(op.qname)), ("kind", _s(op.kind)), ("parameters", _s(op.parameters))]

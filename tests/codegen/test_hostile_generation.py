@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ast
 import json
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -355,3 +357,43 @@ def test_the_crafted_namespace_is_refused_and_nothing_is_written(
     assert cli.main(["inspect", "--metadata", "evil.xml"]) == 1
     assert "invalid-identifier" in capsys.readouterr().out
     assert not (tmp_path / "pwned").exists()
+
+
+def every_hostile_name() -> DocSpec:
+    """One document that uses every hostile name as a type, a property and an enum member,
+    in three namespaces (one of them `schema`) with chains of five bases, through aliases."""
+    names = HOSTILE_NAMES
+    types: list[TypeSpec] = []
+    for i, name in enumerate(names):
+        base = i - 1 if i % 5 else None
+        inherited: set[str] = set()
+        b = base
+        while b is not None:
+            inherited |= {p.name for p in types[b].props}
+            b = types[b].base
+        kinds = ["string", "int", "enum", str(i - 1) if i else "string"]
+        props = [
+            Prop(names[(i + k) % len(names)], kind, 'ends "quoted"')
+            for k, kind in enumerate(kinds)
+            if names[(i + k) % len(names)] not in inherited
+        ]
+        types.append(TypeSpec(i % 3, name, base, False, "a \\ b", props))
+    namespaces = [("class.def", "A"), ("\u540d\u524d", "B"), ("schema", "C")]
+    return DocSpec(namespaces, types, "converter", names[:20], True)
+
+
+@pytest.mark.slow
+def test_every_hostile_name_at_once_passes_mypy_strict(tmp_path: Path) -> None:
+    doc = every_hostile_name()
+    model = generate_text(to_xml(doc), tmp_path / "pkg")
+    assert errors(model.diagnostics) == []
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / ".mypy"), "pkg"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    script = f"import sys, io\nsys.stdin = io.StringIO({json.dumps(bodies(doc))!r})\n"
+    assert int(run_python(tmp_path, script + ROUND_TRIP)) == len(doc.types)
