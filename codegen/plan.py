@@ -201,6 +201,9 @@ class _Namer:
     def __init__(self, model: Model, scope: Scope, report: list[Diagnostic]) -> None:
         self.report = report
         self.where: dict[str, tuple[str, str, str]] = {}
+        # Per package, what `add` must not give out: module keys; class and module names.
+        self.taken_modules: dict[str, set[str]] = defaultdict(set)
+        self.taken_names: dict[str, set[str]] = defaultdict(set)
         qnames = [q for q in sorted(scope.types) if not isinstance(model.types[q], TypeDefinition)]
         namespaces = sorted(
             {model.types[q].namespace for q in qnames} | {op.namespace for op in scope.operations}
@@ -243,16 +246,23 @@ class _Namer:
             )
             for q, m, c in zip(members, modules, classes, strict=True):
                 self.where[q] = (package, m, c)
+            self.taken_modules[package] = {naming.file_key(m) for m in modules}
+            self.taken_names[package] = {*classes, *modules}
 
     def add(self, qname: str, package: str, module: str, class_name: str) -> None:
         """Name a parameters class; our own names, so a clash takes a number silently."""
-        taken_modules = {naming.file_key(m) for p, m, _ in self.where.values() if p == package}
-        taken_classes = {c for p, _, c in self.where.values() if p == package}
-        taken_classes |= {m for p, m, _ in self.where.values() if p == package}
+        taken_modules = self.taken_modules[package]
+        taken_names = self.taken_names[package]
         base_m, base_c, i = module, class_name, 2
-        while naming.file_key(module) in taken_modules or class_name in taken_classes:
+        while (
+            naming.file_key(module) in taken_modules
+            or module in taken_names
+            or class_name in taken_names
+        ):
             module, class_name, i = f"{base_m}_{i}", f"{base_c}{i}", i + 1
         self.where[qname] = (package, module, class_name)
+        taken_modules.add(naming.file_key(module))
+        taken_names |= {module, class_name}
 
 
 def _wrap_doc(text: str | None, indent: int) -> str | None:
