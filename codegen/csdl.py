@@ -13,8 +13,10 @@ only looked for where the element has children or attributes that could hold the
 
 from __future__ import annotations
 
+import functools
 import gc
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -88,7 +90,14 @@ _FUNCTION_IMPORT = f"{EDM}FunctionImport"
 _NAVIGATION_PROPERTY_BINDING = f"{EDM}NavigationPropertyBinding"
 _PROPERTY_VALUE = f"{EDM}PropertyValue"
 
-_SIMPLE_IDENTIFIER = re.compile(r"^[^\W\d][\w]{0,127}$", re.UNICODE)
+# CSDL's SimpleIdentifier for ASCII names (the common case); other names take the exact
+# Unicode-category rule of `_is_simple_identifier`. `fullmatch` rather than `$`, which would
+# accept a trailing newline.
+_ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+# Unicode categories of CSDL 4.01 §17.2: a letter or letter number starts a SimpleIdentifier,
+# and these may follow it.
+_START_CATEGORIES = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Nl"})
+_CONTINUE_CATEGORIES = _START_CATEGORIES | {"Nd", "Mn", "Mc", "Pc", "Cf"}
 _COLLECTION = re.compile(r"^Collection\((.+)\)$")
 _BOOLEANS = {"true": True, "false": False}
 _NAME_TYPE = ["Name", "Type"]
@@ -118,6 +127,33 @@ _CONSTANT_ATTRIBUTES = (
     "UrlRef",
 )
 _CONSTANT_RANK = {name: i for i, name in enumerate(_CONSTANT_ATTRIBUTES)}
+
+
+@functools.lru_cache(maxsize=65536)
+def is_simple_identifier(name: str) -> bool:
+    """True when `name` is a CSDL SimpleIdentifier: a letter or `_`, then up to 127 of letters,
+    letter numbers, digits, marks, connector punctuation or format characters."""
+    if name.isascii():
+        return _ASCII_IDENTIFIER.fullmatch(name) is not None
+    if not 0 < len(name) <= 128 or not (
+        name[0] == "_" or unicodedata.category(name[0]) in _START_CATEGORIES
+    ):
+        return False
+    return all(unicodedata.category(ch) in _CONTINUE_CATEGORIES for ch in name[1:])
+
+
+@functools.lru_cache(maxsize=65536)
+def is_qualified_name(name: str) -> bool:
+    """True for a Namespace or QualifiedName: SimpleIdentifiers joined by dots."""
+    return all(is_simple_identifier(part) for part in name.split("."))
+
+
+@functools.lru_cache(maxsize=65536)
+def is_type_name(text: str) -> bool:
+    """True for a `Type` attribute: a QualifiedName, or one inside `Collection(…)`."""
+    m = _COLLECTION.match(text)
+    inner = m.group(1) if m else text
+    return "." in inner and is_qualified_name(inner.strip())
 
 
 def _local(tag: object) -> str:
@@ -172,7 +208,9 @@ class Aliases:
                 found = TypeRef(self.qualify(m.group(1).strip()), collection=True)
             else:
                 found = TypeRef(self.qualify(text.strip()))
-            self._refs[text] = found
+            # Only a valid reference may take the reader's fast path, which skips the check.
+            if is_type_name(text):
+                self._refs[text] = found
         return found
 
 
@@ -288,21 +326,32 @@ class Reader:
             self.diag("error", "missing-attribute", f"{_local(el.tag)} has no Name", el, owner)
             return ""
         if name not in self._valid_names:
-            # For ASCII, `isidentifier` is exactly the pattern and much cheaper than a match.
-            if (
-                name.isascii() and name.isidentifier() and len(name) <= 128
-            ) or _SIMPLE_IDENTIFIER.match(name):
+            if is_simple_identifier(name):
                 self._valid_names.add(name)
             else:
                 where = f"{owner}{sep}{name}" if owner else name
-                self.diag(
-                    "error",
-                    "invalid-identifier",
-                    f"{_local(el.tag)} name {name!r} is not a valid OData identifier",
-                    el,
-                    where,
-                )
+                self.invalid_identifier(el, "Name", name, where)
         return name
+
+    def invalid_identifier(self, el: etree._Element, attr: str, value: str, where: str) -> None:
+        """An `invalid-identifier` error: the value could not be used safely in any name."""
+        self.diag(
+            "error",
+            "invalid-identifier",
+            f"{_local(el.tag)} {attr} {value!r} is not a valid OData identifier",
+            el,
+            where,
+        )
+
+    def qualified(self, el: etree._Element, attr: str, element: str | None) -> str | None:
+        """A qualified-name attribute (`BaseType`, `EntityType`, `UnderlyingType`…), checked
+        against the grammar and with its alias resolved; None when absent."""
+        raw = el.get(attr)
+        if raw is None:
+            return None
+        if not is_qualified_name(raw):
+            self.invalid_identifier(el, attr, raw, element or raw)
+        return self.aliases.qualify(raw)
 
     def boolean(self, el: etree._Element, attr: str, default: bool, element: str) -> bool:
         """A `true`/`false` attribute, or `default`; anything else is a `bad-boolean` error."""
@@ -327,6 +376,8 @@ class Reader:
         if raw is None:
             self.diag("error", "missing-attribute", "no Type attribute", el, element)
             return TypeRef("Edm.Untyped")
+        if not is_type_name(raw):
+            self.invalid_identifier(el, "Type", raw, element)
         return self.aliases.type_ref(raw)
 
     def facets(self, el: etree._Element, element: str) -> Facets:
@@ -537,9 +588,28 @@ class Reader:
             self.diag(
                 "warning", "unknown-version", f"edmx:Edmx Version={version!r}", self.root, None
             )
+        self.check_includes()
         records = tuple(self.assemble(s, build) for s in schemas)
         if not records:
             self.diag("warning", "no-schema", "document declares no Schema", self.root, None)
+        first: dict[str, Schema] = {}
+        for schema in records:
+            if not schema.namespace:
+                continue
+            seen = first.setdefault(schema.namespace, schema)
+            if seen is not schema:
+                # Merging the two would make one depend on the other's order; refuse instead.
+                self.diagnostics.append(
+                    Diagnostic(
+                        "error",
+                        "duplicate-namespace",
+                        f"Schema {schema.namespace} is declared more than once in one document"
+                        f" (first at {seen.source}); its types would replace each other",
+                        self.file,
+                        schema.source.line if schema.source else None,
+                        schema.namespace,
+                    )
+                )
         return Document(
             file=self.file,
             sha256=sha256,
@@ -549,11 +619,27 @@ class Reader:
             diagnostics=tuple(self.diagnostics),
         )
 
+    def check_includes(self) -> None:
+        """`invalid-identifier` errors for `edmx:Include` namespaces and aliases."""
+        for ref in self.root.iterchildren(_EDMX_REFERENCE):
+            for inc in ref.iterchildren(_EDMX_INCLUDE):
+                ns = inc.get("Namespace", "")
+                if not is_qualified_name(ns):
+                    self.invalid_identifier(inc, "Namespace", ns, ns)
+                alias = inc.get("Alias")
+                if alias is not None and not is_simple_identifier(alias):
+                    self.invalid_identifier(inc, "Alias", alias, ns)
+
     def assemble(self, index: SchemaIndex, build: Callable[[Entry], Built]) -> Schema:
         """Records and diagnostics of a schema's entries, in document order."""
         el, ns = index.element, index.namespace
         if not ns:
             self.diag("error", "missing-attribute", "Schema has no Namespace", el, None)
+        elif not is_qualified_name(ns):
+            self.invalid_identifier(el, "Namespace", ns, ns)
+        alias = el.get("Alias")
+        if alias is not None and not is_simple_identifier(alias):
+            self.invalid_identifier(el, "Alias", alias, ns or alias)
         types: list[SchemaType] = []
         operations: list[Operation] = []
         terms: list[Term] = []
@@ -633,7 +719,7 @@ class Reader:
         """An `EntityType` or `ComplexType` record."""
         name = self.name(el, ns, ".")
         qname = f"{ns}.{name}"
-        base = el.get("BaseType")
+        base = self.qualified(el, "BaseType", qname)
         properties: list[Property] = []
         navigation: list[NavigationProperty] = []
         annotations: list[Annotation] = []
@@ -666,7 +752,7 @@ class Reader:
             kind=kind,
             namespace=ns,
             name=name,
-            base=self.aliases.qualify(base) if base else None,
+            base=base or None,
             abstract=self.boolean(el, "Abstract", False, qname),
             open=self.boolean(el, "OpenType", False, qname),
             has_stream=self.boolean(el, "HasStream", False, qname),
@@ -816,7 +902,7 @@ class Reader:
         """A `TypeDefinition` record."""
         name = self.name(el, ns, ".")
         qname = f"{ns}.{name}"
-        underlying = el.get("UnderlyingType")
+        underlying = self.qualified(el, "UnderlyingType", qname)
         if underlying is None:
             self.diag(
                 "error", "missing-attribute", "TypeDefinition has no UnderlyingType", el, qname
@@ -824,7 +910,7 @@ class Reader:
         return TypeDefinition(
             namespace=ns,
             name=name,
-            underlying_type=self.aliases.qualify(underlying or "Edm.String"),
+            underlying_type=underlying or "Edm.String",
             facets=self.facets(el, qname),
             annotations=self.annotations(el),
             source=self.src(el),
@@ -926,7 +1012,7 @@ class Reader:
                 sets.append(
                     EntitySet(
                         name=self.name(child, qname),
-                        entity_type=self.aliases.qualify(child.get("EntityType", "")),
+                        entity_type=self.qualified(child, "EntityType", qname) or "",
                         bindings=self.bindings(child),
                         annotations=self.annotations(child),
                         source=self.src(child),
@@ -936,7 +1022,7 @@ class Reader:
                 singletons.append(
                     Singleton(
                         name=self.name(child, qname),
-                        type=self.aliases.qualify(child.get("Type", "")),
+                        type=self.qualified(child, "Type", qname) or "",
                         bindings=self.bindings(child),
                         annotations=self.annotations(child),
                         source=self.src(child),
@@ -944,13 +1030,13 @@ class Reader:
                 )
             elif tag == _ACTION_IMPORT or tag == _FUNCTION_IMPORT:
                 is_action = tag == _ACTION_IMPORT
-                op = child.get("Action" if is_action else "Function", "")
                 iname = self.name(child, qname)
+                op = self.qualified(child, "Action" if is_action else "Function", qname) or ""
                 imports.append(
                     OperationImport(
                         kind="action" if is_action else "function",
                         name=iname,
-                        operation=self.aliases.qualify(op),
+                        operation=op,
                         entity_set=child.get("EntitySet"),
                         include_in_service_document=self.boolean(
                             child, "IncludeInServiceDocument", False, f"{qname}/{iname}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import keyword
 import re
+import unicodedata
+from collections.abc import Callable
 
 # Names an attribute must not take: keywords; names that annotations in the class body use
 # (mypy resolves `x: str` against a field named `str` declared above it); and the fields every
@@ -43,6 +45,8 @@ RESERVED_CLASSES = frozenset(
     }
 )
 RESERVED_MODULES = frozenset({*keyword.kwlist, *keyword.softkwlist, "types", "typing", "enum"})
+# The lower-case names of the generated package's `__init__`, which a subpackage would replace.
+PACKAGE_GLOBALS = frozenset({"converter", "schema", "cache", "annotations"})
 
 # A run of capitals followed by a capitalised word ("HTTPServer" → "HTTP", "Server") or a
 # capital after a lower-case letter or digit starts a new word. Acronyms stay whole.
@@ -62,9 +66,26 @@ _WHOLE_WORD = re.compile(
 )
 
 
+def nfkc(name: str) -> str:
+    """The NFKC form Python gives an identifier: `ﬁeld` and `field` are one name to it."""
+    return name if name.isascii() else unicodedata.normalize("NFKC", name)
+
+
+def _python_name(name: str, prefix: str) -> str:
+    """NFKC form, each character that cannot stand in a Python identifier replaced by `_`, and
+    `prefix` before a name that cannot start one (a digit or a mark first) or is only `_`s:
+    attrs derives the `__init__` argument by stripping leading underscores."""
+    name = nfkc(name)
+    if not name.isidentifier():
+        name = "".join(ch if f"_{ch}".isidentifier() else "_" for ch in name)
+    if not name.strip("_") or not name.isidentifier():
+        name = f"{prefix}{name}"
+    return name
+
+
 def snake_case(name: str) -> str:
     """camelCase/PascalCase → snake_case, keeping acronyms whole: `cloudPCs` → `cloud_pcs`."""
-    s = _NOT_IDENTIFIER.sub("_", name)
+    s = _NOT_IDENTIFIER.sub("_", nfkc(name))
     s = _WHOLE_WORD.sub(lambda m: m.group(1).capitalize(), s)
     # A plural acronym ("PCs", "IDs") is one word, not "P" + "Cs".
     s = re.sub(r"([A-Z]{2,})s(?=[A-Z]|_|$)", lambda m: m.group(1).capitalize() + "s", s)
@@ -75,61 +96,71 @@ def snake_case(name: str) -> str:
 
 def pascal_case(name: str) -> str:
     """A class name: first letter upper-cased, rest as written: `callRecords` → `CallRecords`."""
-    s = _NOT_IDENTIFIER.sub("_", name)
+    s = _NOT_IDENTIFIER.sub("_", nfkc(name))
     parts = [p for p in s.split("_") if p]
     return "".join(p[0].upper() + p[1:] for p in parts) or "_"
 
 
-def _fix_leading_digit(name: str, prefix: str) -> str:
-    # A name of underscores only ("_" from CSDL "_" or "__") gets the prefix too: attrs derives
-    # the `__init__` argument by stripping leading underscores, which would leave nothing.
-    return f"{prefix}{name}" if name[:1].isdigit() or not name.strip("_") else name
-
-
 def attribute_name(csdl_name: str) -> str:
     """A property's Python attribute: snake_case, `_` appended to keywords and builtins."""
-    name = _fix_leading_digit(snake_case(csdl_name), "n_")
+    name = _python_name(snake_case(csdl_name), "n_")
     return f"{name}_" if name in RESERVED_ATTRIBUTES else name
 
 
 def class_name(csdl_name: str) -> str:
     """A type's Python class name."""
-    name = _fix_leading_digit(pascal_case(csdl_name), "T")
+    name = _python_name(pascal_case(csdl_name), "T")
     return f"{name}_" if keyword.iskeyword(name) or name in RESERVED_CLASSES else name
 
 
 def module_name(csdl_name: str) -> str:
     """The module that holds one type: its snake_case name."""
-    name = _fix_leading_digit(snake_case(csdl_name), "m_")
+    name = _python_name(snake_case(csdl_name), "m_")
     return f"{name}_" if name in RESERVED_MODULES else name
 
 
 def package_name(namespace: str) -> str:
     """A namespace's subpackage: `microsoft.graph.callRecords` → `microsoft_graph_call_records`."""
-    return "_".join(snake_case(part) for part in namespace.split("."))
+    name = "_".join(snake_case(part) for part in namespace.split("."))
+    name = _python_name(name, "ns_")
+    return f"{name}_" if name in RESERVED_MODULES else name
 
 
 def enum_member_name(csdl_name: str) -> str:
     """An enum member, snake_case: `unknownFutureValue` → `unknown_future_value`."""
-    name = _fix_leading_digit(snake_case(csdl_name), "v_")
+    name = _python_name(snake_case(csdl_name), "v_")
     return f"{name}_" if keyword.iskeyword(name) or name in ("name", "value", "mro") else name
 
 
-def unique(names: list[str]) -> list[str]:
-    """Make names unique in order: a second `x` becomes `x_2`, deterministically."""
-    seen: dict[str, int] = {}
+def same(name: str) -> str:
+    """The comparison key of names that must differ exactly (attributes, classes)."""
+    return name
+
+
+def file_key(name: str) -> str:
+    """The comparison key of module and package names: a case-insensitive file system (and
+    Python's NFKC) treats `Foo`, `foo` and `ﬀoo` alike, so they must differ in this form."""
+    return nfkc(name).casefold()
+
+
+def unique(
+    names: list[str], key: Callable[[str], str] = same, taken: frozenset[str] = frozenset()
+) -> list[str]:
+    """The one collision rule: in order, the first of names equal under `key` keeps its name and
+    each later one gets the first free `_2`, `_3`…; `taken` (by key) are never given out."""
     out: list[str] = []
-    taken = set(names)
+    used = set(taken)
+    wanted = {key(n) for n in names}
     for n in names:
-        if n not in seen:
-            seen[n] = 1
+        k = key(n)
+        if k not in used:
+            used.add(k)
             out.append(n)
             continue
-        i = seen[n] + 1
-        while f"{n}_{i}" in taken:
+        i = 2
+        while key(f"{n}_{i}") in used or key(f"{n}_{i}") in wanted:
             i += 1
-        seen[n] = i
-        taken.add(f"{n}_{i}")
+        used.add(key(f"{n}_{i}"))
         out.append(f"{n}_{i}")
     return out
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from codegen import naming
@@ -12,9 +14,11 @@ from codegen.model import (
     CORE_COMPUTED,
     CORE_DESCRIPTION,
     CORE_IMMUTABLE,
+    Diagnostic,
     EnumType,
     Model,
     Operation,
+    Source,
     StructuredType,
     TypeDefinition,
     TypeRef,
@@ -131,6 +135,8 @@ class PackagePlan:
     singletons: dict[str, str]
     derived: dict[str, tuple[str, ...]]
     routes: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    # Renames the collision rule applied (`name-collision` warnings), for the caller to report.
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def subpackages(self) -> dict[str, list[ClassPlan | EnumPlan]]:
         """Generated classes grouped by subpackage, sorted by class name."""
@@ -153,36 +159,116 @@ def _flag(model: Model, target: str, term: str) -> bool:
     return any(a.term == term and a.value is True for a in model.annotations_of(target))
 
 
-class _Namer:
-    """Class and module names, unique within each subpackage."""
+def dedupe(
+    kind: str,
+    wanted: Sequence[str],
+    elements: Sequence[str],
+    sources: Sequence[Source | None],
+    report: list[Diagnostic],
+    key: Callable[[str], str] = naming.same,
+    taken: frozenset[str] = frozenset(),
+) -> list[str]:
+    """`naming.unique`, with a `name-collision` warning for every name it changed."""
+    got = naming.unique(list(wanted), key, taken)
+    first: dict[str, str] = {}
+    for w, g, element, source in zip(wanted, got, elements, sources, strict=True):
+        owner = first.setdefault(key(w), element)
+        if g != w:
+            report.append(
+                collision(kind, w, g, element, owner if owner != element else None, source)
+            )
+    return got
 
-    def __init__(self, model: Model, scope: Scope) -> None:
+
+def collision(
+    kind: str, wanted: str, got: str, element: str, other: str | None, source: Source | None
+) -> Diagnostic:
+    """The warning of one rename by the collision rule."""
+    why = f"it is taken by {other}" if other else "it is taken"
+    return Diagnostic(
+        "warning",
+        "name-collision",
+        f"{element}: {kind} name {wanted!r} would collide in Python ({why}); using {got!r}",
+        source.file if source else None,
+        source.line if source else None,
+        element,
+    )
+
+
+class _Namer:
+    """Package, module and class names, unique by the one collision rule."""
+
+    def __init__(self, model: Model, scope: Scope, report: list[Diagnostic]) -> None:
+        self.report = report
         self.where: dict[str, tuple[str, str, str]] = {}
+        # Per package, what `add` must not give out: module keys; class and module names.
+        self.taken_modules: dict[str, set[str]] = defaultdict(set)
+        self.taken_names: dict[str, set[str]] = defaultdict(set)
+        qnames = [q for q in sorted(scope.types) if not isinstance(model.types[q], TypeDefinition)]
+        namespaces = sorted(
+            {model.types[q].namespace for q in qnames} | {op.namespace for op in scope.operations}
+        )
+        packages = dedupe(
+            "package",
+            [naming.package_name(ns) for ns in namespaces],
+            namespaces,
+            [None] * len(namespaces),
+            report,
+            naming.file_key,
+            # Importing a subpackage binds its name in the package's namespace, where it would
+            # replace these.
+            frozenset({"_odata", "_schema", "__init__", *naming.PACKAGE_GLOBALS}),
+        )
+        self.packages = dict(zip(namespaces, packages, strict=True))
         by_package: dict[str, list[str]] = defaultdict(list)
-        for qname in sorted(scope.types):
-            t = model.types[qname]
-            if isinstance(t, TypeDefinition):
-                continue
-            by_package[naming.package_name(t.namespace)].append(qname)
-        for package, qnames in by_package.items():
-            modules = naming.unique([naming.module_name(model.types[q].name) for q in qnames])
-            classes = naming.unique([naming.class_name(model.types[q].name) for q in qnames])
-            for q, m, c in zip(qnames, modules, classes, strict=True):
+        for qname in qnames:
+            by_package[self.packages[model.types[qname].namespace]].append(qname)
+        for package, members in by_package.items():
+            sources = [model.types[q].source for q in members]
+            modules = dedupe(
+                "module",
+                [naming.module_name(model.types[q].name) for q in members],
+                members,
+                sources,
+                report,
+                naming.file_key,
+                frozenset({"__init__"}),
+            )
+            # A class named like a module of its package (possible in scripts without case,
+            # `名前`) would be replaced by that module once it is imported.
+            classes = dedupe(
+                "class",
+                [naming.class_name(model.types[q].name) for q in members],
+                members,
+                sources,
+                report,
+                taken=frozenset(modules),
+            )
+            for q, m, c in zip(members, modules, classes, strict=True):
                 self.where[q] = (package, m, c)
+            self.taken_modules[package] = {naming.file_key(m) for m in modules}
+            self.taken_names[package] = {*classes, *modules}
 
     def add(self, qname: str, package: str, module: str, class_name: str) -> None:
-        taken_modules = {m for p, m, _ in self.where.values() if p == package}
-        taken_classes = {c for p, _, c in self.where.values() if p == package}
+        """Name a parameters class; our own names, so a clash takes a number silently."""
+        taken_modules = self.taken_modules[package]
+        taken_names = self.taken_names[package]
         base_m, base_c, i = module, class_name, 2
-        while module in taken_modules or class_name in taken_classes:
+        while (
+            naming.file_key(module) in taken_modules
+            or module in taken_names
+            or class_name in taken_names
+        ):
             module, class_name, i = f"{base_m}_{i}", f"{base_c}{i}", i + 1
         self.where[qname] = (package, module, class_name)
+        taken_modules.add(naming.file_key(module))
+        taken_names |= {module, class_name}
 
 
 def _wrap_doc(text: str | None, indent: int) -> str | None:
     if not text:
         return None
-    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    # Escaping is the template's `docstring` filter's job, after wrapping.
     width = 100 - indent - 3
     return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or None
 
@@ -193,7 +279,8 @@ class Planner:
     def __init__(self, model: Model, scope: Scope) -> None:
         self.model = model
         self.scope = scope
-        self.names = _Namer(model, scope)
+        self.diagnostics: list[Diagnostic] = []
+        self.names = _Namer(model, scope, self.diagnostics)
 
     def kind_of(self, qname: str) -> tuple[str, str]:
         """(kind, effective qname): type definitions resolve to their underlying primitive."""
@@ -279,7 +366,7 @@ class Planner:
         names = [p.name for p in (op.parameters[1:] if op.is_bound else op.parameters)]
         if overloaded and names:
             qname = f"{qname[:-1]};{','.join(names)})"
-        package = naming.package_name(op.namespace)
+        package = self.names.packages[op.namespace]
         stem = naming.snake_case(op.name)
         cstem = naming.pascal_case(op.name)
         if binding is not None:
@@ -334,14 +421,80 @@ class Planner:
         )
 
     def _uniquify(self, plan: ClassPlan) -> None:
-        names = naming.unique([f.attr for f in plan.fields])
+        if len({f.attr for f in plan.fields}) == len(plan.fields):
+            return  # the common case, without looking up every member's source
+        names = dedupe(
+            "attribute",
+            [f.attr for f in plan.fields],
+            [f"{plan.qname}/{f.wire}" for f in plan.fields],
+            [self._source(plan.qname, f.wire) for f in plan.fields],
+            self.diagnostics,
+        )
         for f, n in zip(plan.fields, names, strict=True):
             f.attr = n
+
+    def _source(self, owner: str, member: str) -> Source | None:
+        t = self.model.types.get(owner)
+        if isinstance(t, StructuredType):
+            for prop in t.properties:
+                if prop.name == member:
+                    return prop.source
+            for nav in t.navigation_properties:
+                if nav.name == member:
+                    return nav.source
+            return t.source
+        return None
+
+    def _inherited(self, classes: list[ClassPlan], by_qname: dict[str, ClassPlan]) -> None:
+        """Rename attributes that would shadow a base class's attribute of another wire name,
+        or a name the class's own annotations use; bases first, so renames carry down."""
+
+        def depth(c: ClassPlan) -> int:
+            n, base = 0, c.base_qname
+            while base is not None and base in by_qname:
+                n, base = n + 1, by_qname[base].base_qname
+            return n
+
+        for c in sorted(classes, key=depth):
+            inherited: dict[str, str] = {}
+            base = c.base_qname
+            while base is not None and base in by_qname:
+                for f in by_qname[base].fields:
+                    inherited.setdefault(f.attr, f.wire)
+                base = by_qname[base].base_qname
+            used = set(_WORDS.findall(" ".join(f.annotation for f in c.fields)))
+            used |= {c.base_name, c.class_name}
+            taken = set(inherited) | used | {f.attr for f in c.fields}
+            for f in c.fields:
+                if (f.attr in inherited and inherited[f.attr] != f.wire) or f.attr in used:
+                    i = 2
+                    while f"{f.attr}_{i}" in taken:
+                        i += 1
+                    new = f"{f.attr}_{i}"
+                    other = f"{c.qname}'s base" if f.attr in inherited else "a type name"
+                    self.diagnostics.append(
+                        collision(
+                            "attribute",
+                            f.attr,
+                            new,
+                            f"{c.qname}/{f.wire}",
+                            other,
+                            self._source(c.qname, f.wire),
+                        )
+                    )
+                    taken.add(new)
+                    f.attr = new
 
     def enum_plan(self, t: EnumType) -> EnumPlan:
         """The plan of an enum type."""
         package, module, cname = self.names.where[t.qname]
-        names = naming.unique([naming.enum_member_name(m.name).upper() for m in t.members])
+        names = dedupe(
+            "member",
+            [naming.nfkc(naming.enum_member_name(m.name).upper()) for m in t.members],
+            [f"{t.qname}/{m.name}" for m in t.members],
+            [m.source for m in t.members],
+            self.diagnostics,
+        )
         return EnumPlan(
             qname=t.qname,
             package=package,
@@ -372,6 +525,7 @@ class Planner:
         enum_by_qname = {e.qname: e for e in enums}
         for c in classes:
             self._annotate(c, by_qname, enum_by_qname)
+        self._inherited(classes, by_qname)
         entity_sets: dict[str, str] = {}
         singletons: dict[str, str] = {}
         for cont in self.model.containers:
@@ -395,6 +549,7 @@ class Planner:
             singletons=dict(sorted(singletons.items())),
             derived={k: v for k, v in derived.items() if v},
             routes=routes,
+            diagnostics=self.diagnostics,
         )
 
     def container_routes(self) -> dict[str, tuple[str, bool]]:
@@ -465,6 +620,9 @@ class Planner:
                 py = f"{py} | None"
             f.annotation = f"{py} | Unset"
         c.type_imports = _group_imports(set(imports.values()) - {c.base_import})
+
+
+_WORDS = re.compile(r"\w+")
 
 
 def _group_imports(lines: set[str]) -> list[str]:

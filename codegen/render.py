@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import keyword
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 
@@ -15,18 +17,105 @@ from codegen.plan import ClassPlan, PackagePlan
 GENERATOR_VERSION = "0.1.0"
 
 
+class RenderError(ValueError):
+    """A name that cannot be written into Python safely; the message names its CSDL element."""
+
+
+def py_str(value: str | None) -> str:
+    """The Python literal of any text (quotes, backslashes, control characters and lone
+    surrogates escaped), or `None`: the one way a string from metadata becomes code."""
+    if value is None:
+        return "None"
+    text = repr(value)
+    # repr chose single quotes only if the text has no `'`; with no `"` either, swapping the
+    # outer quotes gives ruff's double-quoted style without any escape changing meaning.
+    if text[0] == "'" and '"' not in value:
+        text = f'"{text[1:-1]}"'
+    return text
+
+
+# A backslash always; a quote when a quote follows it or it is the last character, since only
+# `"""` (or the closing quotes right after it) can end a docstring; every non-printable but `\n`.
+def docstring(text: str) -> str:
+    """Text that is safe and keeps its meaning between triple double quotes; newlines stay."""
+    out = []
+    for i, ch in enumerate(text):
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"' and (i + 1 == len(text) or text[i + 1] == '"'):
+            out.append('\\"')
+        elif ch != "\n" and not ch.isprintable():
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def comment(text: str) -> str:
+    """Text that stays on one comment line: non-printable characters escaped."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
+_s = py_str
+
+
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("codegen", "templates"),
         autoescape=False,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.filters.update(py_str=py_str, docstring=docstring, comment=comment)
+    return env
 
 
-def _s(value: str | None) -> str:
-    """A Python string literal in double quotes (ruff's style), or None."""
-    return "None" if value is None else json.dumps(value, ensure_ascii=False)
+_ANNOTATION = re.compile(r"[^\W\d]\w*|[\[\]|, ]")
+
+
+def _identifier(name: str, what: str, element: str) -> None:
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise RenderError(f"{element}: {what} {name!r} is not a Python identifier")
+    if unicodedata.normalize("NFKC", name) != name:
+        # Python NFKC-normalises identifiers: the class would be found under another name.
+        raise RenderError(f"{element}: {what} {name!r} is not in NFKC form")
+
+
+def check_names(plan: PackagePlan, package: str) -> None:
+    """Refuse any name that would not be one plain Python identifier where it is written."""
+    for part in package.split("."):
+        _identifier(part, "package name", package)
+    for c in plan.classes:
+        for part in c.package.split("."):
+            _identifier(part, "subpackage", c.qname)
+        _identifier(c.module, "module", c.qname)
+        _identifier(c.class_name, "class", c.qname)
+        _identifier(c.base_name, "base class", c.qname)
+        for f in c.fields:
+            _identifier(f.attr, "attribute", f"{c.qname}/{f.wire}")
+            words = _ANNOTATION.findall(f.annotation)
+            if "".join(words) != f.annotation:
+                raise RenderError(f"{c.qname}/{f.wire}: annotation {f.annotation!r} is not a type")
+            for w in words:
+                if w != "None" and (w[0].isalpha() or w[0] == "_"):
+                    _identifier(w, "annotation name", f"{c.qname}/{f.wire}")
+        for line in [c.base_import, *c.type_imports]:
+            if not line:
+                continue
+            module, _, names = line.removeprefix("from ").partition(" import ")
+            for part in module.lstrip(".").split("."):
+                if part:
+                    _identifier(part, "imported module", c.qname)
+            for item in names.split(", "):
+                for n in item.split(" as "):
+                    _identifier(n, "imported name", c.qname)
+    for e in plan.enums:
+        for part in e.package.split("."):
+            _identifier(part, "subpackage", e.qname)
+        _identifier(e.module, "module", e.qname)
+        _identifier(e.class_name, "class", e.qname)
+        for name, wire, _ in e.members:
+            _identifier(name, "member", f"{e.qname}/{wire}")
 
 
 def _call(name: str, args: Iterable[tuple[str, str]], indent: int) -> str:
@@ -74,7 +163,7 @@ def render_schema(plan: PackagePlan, header: str) -> str:
         "from ._odata import PropertyFacts as P\n",
         "from ._odata import SchemaFacts\n",
         "from ._odata import TypeFacts as T\n\n",
-        "TYPES = {\n",
+        "TYPES: dict[str, T] = {\n",
     ]
     for c in sorted(plan.classes, key=lambda c: c.qname):
         args = [
@@ -96,7 +185,7 @@ def render_schema(plan: PackagePlan, header: str) -> str:
             args.append(("key", "(" + "".join(f"{_s(k)}, " for k in c.key).rstrip() + ")"))
         args.append(("properties", _property_facts(c, 4)))
         out.append(f"    {_s(c.qname)}: " + _call("T", args, 4) + ",\n")
-    out.append("}\n\nENUMS = {\n")
+    out.append("}\n\nENUMS: dict[str, E] = {\n")
     for e in sorted(plan.enums, key=lambda e: e.qname):
         members = (
             "(\n"
@@ -112,7 +201,7 @@ def render_schema(plan: PackagePlan, header: str) -> str:
         if e.flags:
             args.append(("flags", "True"))
         out.append(f"    {_s(e.qname)}: " + _call("E", args, 4) + ",\n")
-    out.append("}\n\nOPERATIONS = {\n")
+    out.append("}\n\nOPERATIONS: dict[str, tuple[O, ...]] = {\n")
     by_name: dict[str, list[str]] = {}
     for op in sorted(plan.operations, key=lambda o: (o.qname, o.parameters)):
         args = [("qname", _s(op.qname)), ("kind", _s(op.kind)), ("parameters", _s(op.parameters))]
@@ -156,6 +245,7 @@ def render_package(
     sources: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Every file of the generated package, by path relative to its root."""
+    check_names(plan, package)
     env = _environment()
     inputs = list(inputs)
     # The inputs are recorded once, in the manifest, so that a new input touches one file.

@@ -9,7 +9,7 @@ from ._odata import PropertyFacts as P
 from ._odata import SchemaFacts
 from ._odata import TypeFacts as T
 
-TYPES = {
+TYPES: dict[str, T] = {
     "microsoft.graph.addLargeGalleryViewOperation": T(
         qname="microsoft.graph.addLargeGalleryViewOperation",
         kind="entity",
@@ -2881,7 +2881,7 @@ TYPES = {
     ),
 }
 
-ENUMS = {
+ENUMS: dict[str, E] = {
     "microsoft.graph.accessLevel": E(
         qname="microsoft.graph.accessLevel",
         module="microsoft_graph.access_level",
@@ -3292,7 +3292,7 @@ ENUMS = {
     ),
 }
 
-OPERATIONS = {
+OPERATIONS: dict[str, tuple[O, ...]] = {
     "microsoft.graph.answer": (
         O(
             qname="microsoft.graph.answer",

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import pytest
 
-from codegen.csdl import read_document, read_text
+from codegen.csdl import is_simple_identifier, read_document, read_text
 from codegen.model import Diagnostic, EnumType, StructuredType
 from codegen.sources import load_model
 from tests.conftest import CSDL_FIXTURES, REPO_ROOT, line_of
@@ -196,6 +197,123 @@ def test_referenced_namespaces_and_edm_types_resolve() -> None:
     assert model_from_text(text).diagnostics == ()
 
 
+INJECTION = 'q" + str(__import__("os").system("touch pwned"))[:0] + "'
+
+
+@pytest.mark.parametrize(
+    ("body", "attr", "element", "line"),
+    [
+        ('<ComplexType Name="c" BaseType="t.a b" />', "BaseType", "t.c", 4),
+        (
+            '<ComplexType Name="c"><Property Name="p" Type="t.x)" /></ComplexType>',
+            "Type",
+            "t.c/p",
+            4,
+        ),
+        (
+            '<ComplexType Name="c">\n<Property Name="p" Type="Collection(t.1x)" /></ComplexType>',
+            "Type",
+            "t.c/p",
+            5,
+        ),
+        ('<EnumType Name="e"><Member Name="a-b" /></EnumType>', "Name", "t.e/a-b", 4),
+        (
+            '<TypeDefinition Name="d" UnderlyingType="Edm.String&#10;" />',
+            "UnderlyingType",
+            "t.d",
+            4,
+        ),
+        (
+            '<EntityContainer Name="c"><EntitySet Name="s" EntityType="t.e;" /></EntityContainer>',
+            "EntityType",
+            "t.c",
+            4,
+        ),
+        (
+            '<EntityContainer Name="c"><Singleton Name="s" Type="t.e\u00a0" /></EntityContainer>',
+            "Type",
+            "t.c",
+            4,
+        ),
+        (
+            '<EntityContainer Name="c"><ActionImport Name="i" Action="t.a()" /></EntityContainer>',
+            "Action",
+            "t.c",
+            4,
+        ),
+        ('<ComplexType Name="c\u00b2" />', "Name", "t.c\u00b2", 4),
+    ],
+)
+def test_invalid_identifiers_are_errors_at_their_line(
+    body: str, attr: str, element: str, line: int
+) -> None:
+    found = [d for d in read_text(edmx(body)).diagnostics if d.code == "invalid-identifier"]
+    assert [(d.severity, d.line, d.element) for d in found] == [("error", line, element)]
+    assert f" {attr} " in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("namespace", "alias"),
+    [(INJECTION, None), ("t.", None), ("a..b", None), ("t", "a.b"), ("t", "x y"), ("t\n", None)],
+)
+def test_invalid_namespace_or_alias_is_an_error(namespace: str, alias: str | None) -> None:
+    text = edmx('<ComplexType Name="c" />').replace(
+        'Namespace="t"',
+        f"Namespace={quoteattr(namespace)}" + (f" Alias={quoteattr(alias)}" if alias else ""),
+    )
+    found = [d for d in read_text(text).diagnostics if d.code == "invalid-identifier"]
+    assert [(d.severity, d.line) for d in found] == [("error", 3)]
+
+
+def test_invalid_include_namespace_is_an_error() -> None:
+    text = edmx("").replace(
+        "<edmx:DataServices>",
+        '<edmx:Reference Uri="x.xml"><edmx:Include Namespace="a b" Alias="X" />'
+        '<edmx:Include Namespace="ok" Alias="1x" /></edmx:Reference>\n<edmx:DataServices>',
+    )
+    found = [d for d in read_text(text).diagnostics if d.code == "invalid-identifier"]
+    assert [(d.line, d.element) for d in found] == [(2, "a b"), (2, "ok")]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a", "_", "_1", "\u00e9t\u00e9", "\u2160x", "a\u0301", "a\u200d", "x" * 128, "\u0434\u0430"],
+)
+def test_valid_simple_identifiers(name: str) -> None:
+    assert is_simple_identifier(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "1a",
+        "a b",
+        "a\n",
+        "a-b",
+        "x" * 129,
+        "\u00b2",
+        "a\u00b2",
+        "\u0301a",
+        "\u200da",
+        "a\ud800",
+    ],
+)
+def test_invalid_simple_identifiers(name: str) -> None:
+    assert not is_simple_identifier(name)
+
+
+def test_a_namespace_declared_twice_is_an_error() -> None:
+    text = edmx('<ComplexType Name="a" />').replace(
+        "</Schema>",
+        '</Schema>\n<Schema Namespace="t" xmlns="http://docs.oasis-open.org/odata/ns/edm">'
+        '<ComplexType Name="b" /></Schema>',
+    )
+    (d,) = read_text(text).diagnostics
+    assert (d.code, d.severity, d.line, d.element) == ("duplicate-namespace", "error", 6, "t")
+    assert ":3)" in d.message
+
+
 def emitted_codes() -> set[str]:
     """Every diagnostic code written in the reader and resolver sources."""
     pattern = re.compile(r'\(\s*"(?:error|warning|info)",\s*"([a-z-]+)"')
@@ -207,6 +325,7 @@ def emitted_codes() -> set[str]:
 
 def test_every_emitted_code_is_tested_here() -> None:
     tested = {code for code, *_ in CASES} | {"unknown-version", "no-schema"}
+    tested |= {"duplicate-namespace"}
     codes = emitted_codes()
     assert len(codes) >= 19
     assert codes <= tested, f"untested diagnostic codes: {sorted(codes - tested)}"

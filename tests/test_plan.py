@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from codegen.closure import everything
 from codegen.model import Model
 from codegen.plan import ClassPlan, PackagePlan, plan_package
+from codegen.render import docstring
 from tests.factories import edmx, model_from_text, schema
 
 
@@ -249,7 +252,7 @@ def test_enum_members_are_python_names_with_wire_values() -> None:
     ("description", "expected"),
     [
         ("Plain words.", "Plain words."),
-        ('Has """ quotes and a \\ backslash.', 'Has \\"\\"\\" quotes and a \\\\ backslash.'),
+        ('Has """ quotes and a \\ backslash."', 'Has \\"\\"" quotes and a \\\\ backslash.\\"'),
         ("  Spaced\n\n  out  ", "Spaced out"),
     ],
 )
@@ -264,7 +267,10 @@ def test_descriptions_are_safe_docstrings(description: str, expected: str) -> No
             """,
         )
     )
-    assert cls(plan, "t.c").doc == expected
+    doc = cls(plan, "t.c").doc
+    assert doc is not None
+    assert docstring(doc) == expected
+    assert ast.literal_eval(f'"""{docstring(doc)}"""') == doc
 
 
 def test_function_overloads_get_distinct_parameters_types() -> None:

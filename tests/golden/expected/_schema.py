@@ -9,7 +9,7 @@ from ._odata import PropertyFacts as P
 from ._odata import SchemaFacts
 from ._odata import TypeFacts as T
 
-TYPES = {
+TYPES: dict[str, T] = {
     "test.a.address": T(
         qname="test.a.address",
         kind="complex",
@@ -667,7 +667,7 @@ TYPES = {
     ),
 }
 
-ENUMS = {
+ENUMS: dict[str, E] = {
     "test.a.color": E(
         qname="test.a.color",
         module="test_a.color",
@@ -693,7 +693,7 @@ ENUMS = {
     ),
 }
 
-OPERATIONS = {
+OPERATIONS: dict[str, tuple[O, ...]] = {
     "test.a.preview": (
         O(
             qname="test.a.preview",

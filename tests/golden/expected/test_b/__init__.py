@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
-import importlib
+# Importing a submodule binds its name here, so what the functions below use at run time is
+# bound under names no module can have (they never start with `_`).
+import builtins as _builtins
+import importlib as _importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,9 +30,9 @@ def __getattr__(name: str) -> Any:
     module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{module}", __name__), name)
+    return _builtins.getattr(_importlib.import_module(f".{module}", __name__), name)
 
 
 def __dir__() -> list[str]:
-    # The classes are imported lazily, so the module's globals alone would hide most of them.
-    return sorted(set(globals()) | set(__all__))
+    # The classes are imported on first use, so the module's namespace alone lists none of them.
+    return _builtins.sorted({*_builtins.globals(), *_MODULES})
