@@ -6,15 +6,22 @@ the dispatcher's handlers, and the answer is `202 Accepted` with an empty body. 
 | status | when |
 | --- | --- |
 | 400 | not JSON, or failed validation (the answer lists the findings), or cut short |
-| 401 | the authentication hook refused the request's headers |
+| 401 | the authentication hook refused the request's headers, or raised (logged) |
 | 405 | any method but `POST` (with `Allow: POST`) |
+| 408 | the body did not arrive in time (the connection is closed) |
 | 411 | no `Content-Length` (the body's size is checked before a byte is read) |
 | 413 | `Content-Length` over `max_body` |
 | 415 | a content type other than `application/json` |
+| 503 | the hook raised `AuthUnavailable` (keys unavailable); nothing dispatched; Graph retries |
 
-A handler that raises does not lose the notification and does not change the answer: the
-failure is logged and kept in `receiver.dead_letters`, whose `retry()` runs just the handlers
-that failed again.
+Malformed input never gets a 5xx: Graph retries those, and handlers that already ran would see
+the notification twice. A 400 lists at most `DEFAULT_MAX_FINDINGS` findings (errors first, then
+a `findings.truncated` note counting the rest), each cut to a few hundred characters.
+
+A handler that raises (even `SystemExit`) does not lose the notification and does not change
+the answer: the failure is logged and kept in `receiver.dead_letters`, whose `retry()` runs just
+the handlers that failed again. Cancellation (`CancelledError`, `GeneratorExit`,
+`KeyboardInterrupt`) always propagates.
 
 Authentication: Graph signs each calling notification with a bearer JWT in `Authorization`
 (issuer `https://api.botframework.com`, audience your bot's app id). Validating it is the hook's
@@ -29,7 +36,11 @@ app = NotificationReceiver(dispatcher, authenticate=check_token)
 ```
 
 `serve()` runs any WSGI application on a stdlib threading server with HTTP/1.1 keep-alive
-(wsgiref alone answers one request per connection), for tests, examples and small bots.
+(wsgiref alone answers one request per connection), for tests, examples and small bots. It
+bounds what a slow or stalled client can hold: each socket read times out (`read_timeout`), a
+whole body must arrive within `body_timeout`, and at most `max_connections` connections are
+served at once (more wait in the listen queue). In production, put the receiver behind a
+server or proxy that buffers whole requests (nginx, or gunicorn behind nginx).
 """
 
 from __future__ import annotations
@@ -38,6 +49,7 @@ import asyncio
 import io
 import json
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
@@ -47,8 +59,14 @@ from typing import Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from .errors import InvalidBodyError
-from .findings import Finding
-from .notifications import DeadLetters, Dispatcher, parse_notifications
+from .findings import DEFAULT_MAX_FINDINGS, Finding, cap_findings
+from .notifications import (
+    CANCELLATION,
+    DeadLetters,
+    Dispatcher,
+    Notification,
+    parse_notifications,
+)
 from .requests import Validator
 
 log = logging.getLogger(__name__)
@@ -56,17 +74,48 @@ log = logging.getLogger(__name__)
 Authenticator = Callable[[Mapping[str, str]], bool]
 """Sees the request headers (lower-case names); True lets the request in."""
 
+
+class AuthUnavailable(Exception):
+    """Raised by an authentication hook that cannot decide now (e.g. its signing keys can't be
+    fetched): the request gets a 503 with `Retry-After` before anything is dispatched."""
+
+    def __init__(self, message: str = "authentication is unavailable", retry_after: int = 5):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 DEFAULT_MAX_BODY = 1 << 20
+DEFAULT_READ_TIMEOUT = 10.0
+DEFAULT_BODY_TIMEOUT = 30.0
+DEFAULT_MAX_CONNECTIONS = 64
+# A finding's path and message in a 400 are cut to this, so the answer stays small.
+_MAX_TEXT = 256
+# Digits only, ASCII only (`"²".isdigit()` is True), and short enough to be an honest size.
+_LENGTH = re.compile(r"[0-9]{1,18}")
 _JSON = "application/json"
 _REASONS = {
     202: "Accepted",
     400: "Bad Request",
     401: "Unauthorized",
     405: "Method Not Allowed",
+    408: "Request Timeout",
     411: "Length Required",
     413: "Content Too Large",
     415: "Unsupported Media Type",
+    503: "Service Unavailable",
 }
+
+
+def parse_length(declared: str | None) -> int | None:
+    """A `Content-Length` value as an int, or None when it is not plain ASCII digits."""
+    if declared is None:
+        return None
+    text = declared.strip()
+    return int(text) if _LENGTH.fullmatch(text) else None
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +139,11 @@ def _refuse(
     findings: Iterable[Finding] = (),
     extra: tuple[tuple[str, str], ...] = (),
 ) -> Reply:
-    payload: dict[str, Any] = {"error": {"code": code, "message": message}}
-    listed = [f.as_dict() for f in findings]
+    payload: dict[str, Any] = {"error": {"code": code, "message": _cut(message)}}
+    listed = [
+        {**f.as_dict(), "path": _cut(f.path), "message": _cut(f.message)}
+        for f in cap_findings(tuple(findings), DEFAULT_MAX_FINDINGS)
+    ]
     if listed:
         payload["findings"] = listed
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -136,48 +188,84 @@ class NotificationReceiver:
     def handle(
         self, method: str, headers: Mapping[str, str], read: Callable[[int], bytes]
     ) -> Reply:
-        """Answer one request; `headers` have lower-case names, `read(n)` reads the body."""
+        """Answer one request; `headers` have lower-case names, `read(n)` reads the body.
+
+        Never raises but for cancellation: whatever the input, the answer is a 2xx or a 4xx,
+        or a 503 when the authentication hook says it cannot decide now."""
+        try:
+            outcome = self._check(method, headers, read)
+        except CANCELLATION:
+            raise
+        except BaseException:  # a validator's bug or SystemExit must not become a 500
+            log.exception("a request could not be checked; answered 400")
+            outcome = _refuse(400, "unreadable", "the body could not be checked")
+        if isinstance(outcome, Reply):
+            return self._count(outcome)
+        for notification in outcome:
+            self.dead_letters.add(self.dispatcher.dispatch(notification))
+        return self._count(_ACCEPTED, len(outcome))
+
+    def _check(
+        self, method: str, headers: Mapping[str, str], read: Callable[[int], bytes]
+    ) -> Reply | tuple[Notification, ...]:
+        """The refusal for a request, or the notifications to dispatch."""
         if method != "POST":
-            return self._count(
-                _refuse(
-                    405, "methodNotAllowed", f"{method} is not allowed", (), (("Allow", "POST"),)
-                )
+            return _refuse(
+                405, "methodNotAllowed", f"{_cut(method)} is not allowed", (), (("Allow", "POST"),)
             )
-        if self.authenticate is not None and not self.authenticate(headers):
-            return self._count(
-                _refuse(
-                    401, "unauthorized", "not authenticated", (), (("WWW-Authenticate", "Bearer"),)
-                )
-            )
+        refused = self._authenticate(headers)
+        if refused is not None:
+            return refused
         media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media != _JSON:
-            return self._count(
-                _refuse(415, "unsupportedMediaType", f"expected {_JSON}, got {media or 'none'}")
+            return _refuse(
+                415, "unsupportedMediaType", f"expected {_JSON}, got {_cut(media) or 'none'}"
             )
         declared = headers.get("content-length")
         if declared is None:
-            return self._count(_refuse(411, "lengthRequired", "Content-Length is required"))
-        if not declared.isdigit():
-            return self._count(_refuse(400, "badRequest", f"bad Content-Length {declared!r}"))
-        length = int(declared)
+            return _refuse(411, "lengthRequired", "Content-Length is required")
+        length = parse_length(declared)
+        if length is None:
+            return _refuse(400, "badRequest", f"bad Content-Length {_cut(declared)!r}")
         if length > self.max_body:
-            return self._count(
-                _refuse(413, "tooLarge", f"{length} bytes is over the limit of {self.max_body}")
-            )
-        body = _read_exactly(read, length)
+            return _refuse(413, "tooLarge", f"{length} bytes is over the limit of {self.max_body}")
+        try:
+            body = _read_exactly(read, length)
+        except OSError as exc:  # a socket timeout, or the client went away
+            return _refuse(408, "requestTimeout", f"the body did not arrive ({exc})")
         if len(body) < length:
-            return self._count(
-                _refuse(400, "badRequest", f"got {len(body)} of {length} declared bytes")
-            )
+            return _refuse(400, "badRequest", f"got {len(body)} of {length} declared bytes")
         try:
             batch = parse_notifications(body, validator=self.validator)
         except InvalidBodyError as exc:
-            return self._count(
-                _refuse(400, "invalidNotification", str(exc).split("\n", 1)[0], exc.findings)
+            return _refuse(400, "invalidNotification", str(exc).split("\n", 1)[0], exc.findings)
+        return batch.notifications
+
+    def _authenticate(self, headers: Mapping[str, str]) -> Reply | None:
+        """None to let the request in, else the refusal."""
+        if self.authenticate is None:
+            return None
+        try:
+            allowed = self.authenticate(headers)
+        except AuthUnavailable as exc:
+            log.warning("authentication unavailable: %s", exc)
+            return _refuse(
+                503,
+                "authUnavailable",
+                "authentication is unavailable; retry later",
+                (),
+                (("Retry-After", str(max(0, int(exc.retry_after)))),),
             )
-        for notification in batch.notifications:
-            self.dead_letters.add(self.dispatcher.dispatch(notification))
-        return self._count(_ACCEPTED, len(batch.notifications))
+        except CANCELLATION:
+            raise
+        except BaseException:  # a broken hook refuses; it never lets a request in
+            log.exception("the authentication hook raised; the request is refused")
+            allowed = False
+        if allowed is True:
+            return None
+        return _refuse(
+            401, "unauthorized", "not authenticated", (), (("WWW-Authenticate", "Bearer"),)
+        )
 
     # -- WSGI --------------------------------------------------------------------------------
 
@@ -210,14 +298,19 @@ class NotificationReceiver:
         if scope["type"] != "http":
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        declared = headers.get("content-length", "")
+        declared = parse_length(headers.get("content-length"))
         # Read at most the limit; `handle` then decides on what it sees in the headers.
-        budget = int(declared) if declared.isdigit() and int(declared) <= self.max_body else 0
+        budget = declared if declared is not None and declared <= self.max_body else 0
         chunks: list[bytes] = []
         more = budget > 0
-        while more and sum(map(len, chunks)) < budget:
+        got = 0
+        while more and got < budget:
             message = await receive()
-            chunks.append(message.get("body", b""))
+            if message.get("type") == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            got += len(chunk)
             more = message.get("more_body", False)
         stream = io.BytesIO(b"".join(chunks)[:budget])
         reply = await asyncio.to_thread(self.handle, scope["method"], headers, stream.read)
