@@ -51,6 +51,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -340,16 +341,26 @@ def _read_exactly(read: Callable[[int], bytes], length: int) -> bytes:
 
 
 class _BoundedInput:
-    """`wsgi.input` that never reads past the request's body, and knows what is left."""
+    """`wsgi.input` that never reads past the request's body, knows what is left, and gives up
+    (`TimeoutError`) when the whole body takes longer than its deadline."""
 
-    def __init__(self, stream: Any, length: int) -> None:
+    def __init__(self, stream: Any, length: int, deadline: float | None = None) -> None:
         self.stream = stream
         self.left = length
+        self.deadline = deadline
 
     def read(self, size: int = -1) -> bytes:
         if size < 0 or size > self.left:
             size = self.left
-        data: bytes = self.stream.read(size) if size else b""
+        if not size:
+            return b""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            # Trickling one byte per read timeout would otherwise hold a thread forever.
+            raise TimeoutError("the body took longer than its deadline")
+        # `read1` returns what has arrived instead of waiting for all of `size`, so the deadline
+        # is checked between the pieces of a slow body.
+        reader = getattr(self.stream, "read1", self.stream.read)
+        data: bytes = reader(size)
         self.left -= len(data)
         return data
 
@@ -375,12 +386,23 @@ class _KeepAliveHandler(WSGIRequestHandler):
     # segments meet the client's delayed ACK and every answer waits ~40 ms.
     wbufsize = -1
     disable_nagle_algorithm = True
+    server: _ThreadingWSGIServer
+
+    def setup(self) -> None:
+        super().setup()
+        # Every read on the socket (request line, headers, body) times out: a stalled client
+        # cannot hold a thread for longer than this between two bytes.
+        self.connection.settimeout(self.server.read_timeout)
 
     def handle(self) -> None:
         self.close_connection = True
-        self._handle_one()
-        while not self.close_connection:
+        try:
             self._handle_one()
+            while not self.close_connection:
+                self._handle_one()
+        except OSError as exc:  # a timeout or a reset: the connection is over, nothing to say
+            log.debug("%s: connection ended: %s", self.client_address[0], exc)
+            self.close_connection = True
 
     def _handle_one(self) -> None:
         self.raw_requestline = self.rfile.readline(65537)
@@ -389,15 +411,21 @@ class _KeepAliveHandler(WSGIRequestHandler):
             return
         if not self.parse_request():
             return
-        declared = self.headers.get("Content-Length", "0")
-        body = _BoundedInput(self.rfile, int(declared) if declared.isdigit() else 0)
+        length = parse_length(self.headers.get("Content-Length", "0"))
+        if length is None or "Transfer-Encoding" in self.headers:
+            # Where this body ends is unknown, so the next request cannot be found after it.
+            self.close_connection = True
+        deadline = time.monotonic() + self.server.body_timeout
+        body = _BoundedInput(self.rfile, length or 0, deadline)
         stdin: Any = body
         stdout: Any = self.wfile
         handler = _ServerHandler(
             stdin, stdout, self.get_stderr(), self.get_environ(), multithread=True
         )
         handler.request_handler = self  # type: ignore[attr-defined]  # wsgiref's back-pointer
-        handler.run(self.server.get_app())  # type: ignore[attr-defined]
+        app = self.server.get_app()
+        assert app is not None  # set before serving starts
+        handler.run(app)
         if not self.close_connection and body.left:
             # What the app didn't read would be taken for the next request: skip it.
             while body.read(65536):
@@ -409,15 +437,60 @@ class _KeepAliveHandler(WSGIRequestHandler):
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    """One thread per connection, at most `max_connections` at once; the rest wait to be
+    accepted (in the listen queue), so stalled clients cannot multiply threads."""
+
     daemon_threads = True
     request_queue_size = 128
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        read_timeout: float,
+        body_timeout: float,
+        max_connections: int,
+    ) -> None:
+        self.read_timeout = read_timeout
+        self.body_timeout = body_timeout
+        self.max_connections = max_connections
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self.closing = threading.Event()
+        super().__init__(address, _KeepAliveHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        while not self._slots.acquire(timeout=0.05):
+            if self.closing.is_set():
+                self.shutdown_request(request)
+                return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 class RunningServer:
     """A WSGI app served on a loopback port in a background thread; a context manager."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], host: str, port: int) -> None:
-        self.server = _ThreadingWSGIServer((host, port), _KeepAliveHandler)
+    def __init__(
+        self,
+        app: Callable[..., Iterable[bytes]],
+        host: str,
+        port: int,
+        *,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    ) -> None:
+        self.server = _ThreadingWSGIServer(
+            (host, port), read_timeout, body_timeout, max_connections
+        )
         self.server.set_app(app)
         self.host = host
         self.port = int(self.server.server_address[1])
@@ -434,6 +507,7 @@ class RunningServer:
 
     def close(self) -> None:
         """Stop serving and release the port."""
+        self.server.closing.set()
         self.server.shutdown()
         self.server.server_close()
         self._thread.join()
@@ -446,19 +520,40 @@ class RunningServer:
 
 
 def serve(
-    app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 0
+    app: Callable[..., Iterable[bytes]],
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
 ) -> RunningServer:
-    """Serve a WSGI app in the background; port 0 lets the OS choose a free one."""
-    server = RunningServer(app, host, port)
+    """Serve a WSGI app in the background; port 0 lets the OS choose a free one.
+
+    Each socket read times out after `read_timeout` seconds, a whole body must arrive within
+    `body_timeout`, and at most `max_connections` connections are served at once."""
+    server = RunningServer(
+        app,
+        host,
+        port,
+        read_timeout=read_timeout,
+        body_timeout=body_timeout,
+        max_connections=max_connections,
+    )
     log.info("serving on %s", server.url)
     return server
 
 
 __all__ = [
+    "DEFAULT_BODY_TIMEOUT",
     "DEFAULT_MAX_BODY",
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_READ_TIMEOUT",
+    "AuthUnavailable",
     "Authenticator",
     "NotificationReceiver",
     "Reply",
     "RunningServer",
+    "parse_length",
     "serve",
 ]
