@@ -296,18 +296,30 @@ def run_handler(handler: Handler, notification: Notification, attempts: int = 1)
     return None
 
 
+DEFAULT_MAX_DEAD_LETTERS = 10_000
+
+
 @dataclass
 class DeadLetters:
-    """Failed (handler, notification) pairs kept for `retry()`; thread-safe."""
+    """Failed (handler, notification) pairs kept for `retry()`; thread-safe and bounded: past
+    `max_items` the oldest are dropped (logged, and counted in `dropped`)."""
 
     _items: list[Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    max_items: int = DEFAULT_MAX_DEAD_LETTERS
+    dropped: int = 0
 
     def add(self, failures: Sequence[Failure]) -> None:
         """Keep failures for a later retry."""
         if failures:
             with self._lock:
                 self._items.extend(failures)
+                over = len(self._items) - self.max_items
+                if over > 0:
+                    # A handler that always fails must not grow memory without end.
+                    del self._items[:over]
+                    self.dropped += over
+                    log.error("dropped the %d oldest dead letters (over %d)", over, self.max_items)
 
     def items(self) -> list[Failure]:
         """The failures kept now."""

@@ -224,3 +224,16 @@ def test_a_double_past_the_range_is_a_finding_not_an_overflow() -> None:
     status, _, out, _ = call_wsgi(NotificationReceiver(), notification_body(item))
     assert status_code(status) == 400
     assert json.loads(out)["findings"][0]["code"] == "value.out-of-range"
+
+
+def test_dead_letters_are_bounded() -> None:
+    def always(n: Notification) -> None:
+        raise RuntimeError("down")
+
+    dispatcher = Dispatcher()
+    dispatcher.add(always)
+    app = NotificationReceiver(dispatcher)
+    app.dead_letters.max_items = 5
+    for _ in range(4):
+        call_wsgi(app)  # two notifications each
+    assert len(app.dead_letters) == 5 and app.dead_letters.dropped == 3
