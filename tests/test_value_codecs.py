@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generated._odata import (
+    PRIMITIVES,
     ReadError,
     parse_duration,
     read_decimal,
@@ -97,3 +98,29 @@ def test_read_decimal_and_float_raise_only_read_errors(value: object) -> None:
     for read in (read_decimal, read_float):
         with contextlib.suppress(ReadError):
             read(value)
+
+
+DURATION_LIKE = r"-?P(\d{1,25}D)?(T(\d{1,25}H)?(\d{1,25}M)?(\d{1,25}(\.\d{1,9})?S)?)?"
+DATE_LIKE = r"\d{1,6}-\d{1,3}-\d{1,3}(T\d{1,3}:\d{1,3}(:\d{1,3}(\.\d{1,12})?)?)?"
+JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**500), 10**500),
+    st.floats(),
+    st.text(max_size=40),
+    st.sampled_from(["P99999999999999999999D", "9999-12-31T23:59:59+14:00", "INF", "1e999999"]),
+    st.from_regex(DURATION_LIKE, fullmatch=True),
+    st.from_regex(DATE_LIKE, fullmatch=True),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(PRIMITIVES)), JSON_SCALARS)
+def test_every_primitive_reader_raises_only_read_errors(edm: str, value: object) -> None:
+    read, write = PRIMITIVES[edm]
+    try:
+        out = read(value)
+    except ReadError as exc:
+        assert exc.path == "$" and exc.code.startswith("read.")
+        return
+    json.dumps(write(out))  # what is read can be written as JSON
