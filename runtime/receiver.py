@@ -73,7 +73,8 @@ from .requests import Validator
 log = logging.getLogger(__name__)
 
 Authenticator = Callable[[Mapping[str, str]], bool]
-"""Sees the request headers (lower-case names); True lets the request in."""
+"""Sees the request headers (lower-case names); `True` (exactly) lets the request in. Anything
+else, or an exception, refuses it (401); `AuthUnavailable` answers 503."""
 
 
 class AuthUnavailable(Exception):
@@ -203,7 +204,12 @@ class NotificationReceiver:
         if isinstance(outcome, Reply):
             return self._count(outcome)
         for notification in outcome:
-            self.dead_letters.add(self.dispatcher.dispatch(notification))
+            try:
+                self.dead_letters.add(self.dispatcher.dispatch(notification))
+            except CANCELLATION:
+                raise
+            except BaseException:  # a custom dispatcher's bug; the others still go out
+                log.exception("dispatching %s failed", notification.resource_url)
         return self._count(_ACCEPTED, len(outcome))
 
     def _check(

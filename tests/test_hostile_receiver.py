@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 import pytest
 
@@ -237,3 +238,12 @@ def test_dead_letters_are_bounded() -> None:
     for _ in range(4):
         call_wsgi(app)  # two notifications each
     assert len(app.dead_letters) == 5 and app.dead_letters.dropped == 3
+
+
+def test_a_dispatcher_that_raises_does_not_make_a_500() -> None:
+    class Broken(Dispatcher):
+        def dispatch(self, notification: Notification) -> list[Any]:
+            raise RuntimeError("bug")
+
+    status, *_ = call_wsgi(NotificationReceiver(Broken()))
+    assert status_code(status) == 202
