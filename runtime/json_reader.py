@@ -21,6 +21,7 @@ import bisect
 import json
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 from runtime.findings import Finding
 
@@ -456,6 +457,52 @@ def decode(segment: str) -> tuple[object, int] | DecodeFailure:
         return DecodeFailure(str(exc).split(";", 1)[0], None, "json.bad-number")
 
 
+# The fast path: strings as the decoder reads them (exact for valid JSON; anything it gets
+# wrong fails to decode and takes the careful path), and what is left once they are gone.
+# A string that never closes runs to the end of the text, so every match attempt succeeds and
+# the scan stays linear whatever quotes and backslashes a body holds.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\(?:.|\Z))*+(?:"|\Z)', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+# JSON's own whitespace; `\s` would also take form feeds and Unicode spaces.
+_JSON_WS = re.compile(r"[ \t\n\r]*")
+
+
+class _Careful(Exception):
+    """Raised inside the fast decoder: this body needs the careful path."""
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Careful
+    return out
+
+
+def _refuse_constant(name: str) -> object:
+    raise _Careful  # NaN/Infinity: the careful path says where
+
+
+_FAST_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+
+
+def _fast(text: str, limits: JsonLimits) -> tuple[object] | None:
+    """The value of an ordinary body, or None when anything needs the careful path (which
+    alone reports findings, so both paths refuse exactly the same bodies)."""
+    if _SURROGATE_ESCAPE.search(text):
+        return None
+    structure = _JSON_STRING.sub("", text)
+    if "/" in structure:  # a comment, or a stray slash: both are errors to locate
+        return None
+    steps = map(_STEP.__getitem__, _BRACKET.findall(structure))
+    if max(accumulate(steps), default=0) > limits.max_depth:
+        return None
+    try:
+        return (_FAST_DECODER.decode(text.removeprefix("\ufeff")),)
+    except (_Careful, ValueError, RecursionError):
+        return None
+
+
 def read_json(
     data: str | bytes | bytearray, *, limits: JsonLimits = DEFAULT_LIMITS, first_line: int = 1
 ) -> JsonResult:
@@ -463,10 +510,18 @@ def read_json(
     text = to_text(data, limits, first_line)
     if isinstance(text, Finding):
         return JsonResult(None, (text,))
+    fast = _fast(text, limits)
+    if fast is not None:
+        return JsonResult(fast[0], ())
+    return _careful(text, limits, first_line)
+
+
+def _careful(text: str, limits: JsonLimits, first_line: int) -> JsonResult:
+    """`read_json` by the token scanner: slower, and it says what is wrong and where."""
     lines = Lines(text, first_line)
     errors: list[Finding] = []
     # RFC 8259 lets a reader skip a byte-order mark; nothing else may precede the value.
-    start = WS.match(text, 1 if text.startswith("\ufeff") else 0)
+    start = _JSON_WS.match(text, 1 if text.startswith("\ufeff") else 0)
     pos = start.end() if start else 0
     if pos >= len(text):
         return JsonResult(None, (DecodeFailure("no JSON value", pos).finding(0, lines),))
@@ -486,7 +541,7 @@ def read_json(
     if isinstance(decoded, DecodeFailure):
         return JsonResult(None, (*errors, decoded.finding(pos, lines)))
     value, used = decoded
-    rest = WS.match(text, pos + used)
+    rest = _JSON_WS.match(text, pos + used)
     end = rest.end() if rest else pos + used
     if end < len(text):
         errors.append(DecodeFailure("unexpected text after the JSON value", end).finding(0, lines))

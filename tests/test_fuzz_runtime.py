@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import generated
 from generated import ReadError
-from runtime.json_reader import DEFAULT_LIMITS, read_json
+from runtime.json_reader import DEFAULT_LIMITS, _careful, _fast, read_json
 from runtime.lenient_json import parse_lenient
 from runtime.receiver import NotificationReceiver
 
@@ -220,3 +220,14 @@ def test_handle_never_raises_and_never_answers_5xx(
 @pytest.mark.parametrize("qname", ["microsoft.graph.call", "microsoft.graph.participant"])
 def test_the_fuzzed_types_exist(qname: str) -> None:
     assert qname in QNAMES
+
+
+@FUZZ
+@given(st.one_of(TEXT, plain_json().map(json.dumps)))
+def test_the_fast_path_agrees_with_the_careful_one(text: str) -> None:
+    # The fast path answers only when the body is fine; then the scanner must agree exactly.
+    fast = _fast(text, DEFAULT_LIMITS)
+    careful = _careful(text, DEFAULT_LIMITS, 1)
+    if fast is not None:
+        assert (careful.ok and careful.value == fast[0]) or _has_nan(careful.value)
+    assert read_json(text).ok == careful.ok
