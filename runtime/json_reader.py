@@ -10,9 +10,12 @@ of refusals, each an error `Finding` with its JSON path and line, never an excep
   `\\ud800` or raw), which `json.loads` accepts silently;
 - integers longer than Python's conversion limit.
 
-`read_json` is the strict form the receiver and the command line use: exactly one value, no
-comments, no trailing commas. `runtime.lenient_json` builds the docs reader on the same scanner
-and adds its repairs (comments, trailing commas, several values) on top.
+`read_json` is the strict form for bodies that must be JSON (the receiver's): exactly one
+value, no comments, no trailing commas. Ordinary bodies take a fast path (the C decoder with a
+duplicate-key hook, after a linear depth check); anything suspicious takes the token scanner,
+which alone reports findings, so both paths refuse the same bodies. `runtime.lenient_json`
+builds the docs reader on the same scanner and adds its repairs (comments, trailing commas,
+several values) on top.
 """
 
 from __future__ import annotations
