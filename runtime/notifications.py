@@ -127,7 +127,10 @@ def parse_notifications(
     converter: ODataConverter | None = None,
     limits: JsonLimits = DEFAULT_LIMITS,
 ) -> NotificationBatch:
-    """Validate and read a `commsNotifications` body; `InvalidBodyError` lists every error."""
+    """Validate and read a `commsNotifications` body; `InvalidBodyError` lists every error.
+
+    Bytes or text are read by `runtime.json_reader.read_json` within `limits`; anything else is
+    taken as JSON already parsed. At most `DEFAULT_MAX_FINDINGS` findings are listed."""
     from .resolve_type import LEGACY_RESOURCE_KEY, type_notification
 
     if isinstance(body, bytes | bytearray | str):
