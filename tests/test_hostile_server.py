@@ -87,12 +87,12 @@ def test_an_idle_keep_alive_connection_is_closed() -> None:
 def test_stalled_connections_do_not_multiply_threads() -> None:
     before = threading.active_count()
     limit = 8
-    with serve(NotificationReceiver(), read_timeout=1.0, max_connections=limit) as server:
-        stalled = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(60)]
+    with serve(NotificationReceiver(), read_timeout=0.4, max_connections=limit) as server:
+        stalled = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(24)]
         try:
             for sock in stalled:
                 sock.sendall(post(b"1000", b"{"))
-            time.sleep(0.3)
+            time.sleep(0.2)
             assert threading.active_count() - before <= limit + 1  # +1: the accept loop
             # Once the stalled ones time out, a good request is served.
             raw = post(str(len(BODY)).encode(), BODY).replace(
