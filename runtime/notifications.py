@@ -24,7 +24,7 @@ import generated
 from generated import ODataConverter, ODataObject, ReadError
 
 from .errors import InvalidBodyError
-from .findings import Finding, cap_findings, has_errors
+from .findings import DEFAULT_MAX_FINDINGS, Finding, cap_findings, has_errors
 from .json_reader import DEFAULT_LIMITS, JsonLimits, read_json
 from .requests import Validator
 
@@ -114,7 +114,14 @@ def lenient_notification_validator() -> Validator:
 
     def check(value: Any, qname: str) -> Sequence[Finding]:
         typing = type_notification(value)
-        found = validate(value, qname, mode="lenient", partial=True, dynamic=typing.dynamic)
+        found = validate(
+            value,
+            qname,
+            mode="lenient",
+            partial=True,
+            dynamic=typing.dynamic,
+            max_findings=DEFAULT_MAX_FINDINGS,
+        )
         return [*typing.findings, *found]
 
     return check

@@ -201,8 +201,33 @@ def test_findings_and_the_400_body_are_capped() -> None:
     findings = json.loads(out)["findings"]
     assert len(findings) == 101
     assert findings[0]["code"] == "value.wrong-json-type"  # errors come first
-    assert findings[-1]["code"] == "findings.truncated"
-    assert "more finding(s)" in findings[-1]["message"]
+    note = findings[-1]
+    assert note["code"] == "findings.truncated"
+    # One error and 60,000 undeclared properties: every one is listed or counted.
+    assert note["message"] == "59901 more finding(s) not listed (0 of them errors)"
+
+
+def test_validation_keeps_at_most_max_findings_of_each_severity() -> None:
+    from runtime.validate import validate
+
+    body = {"@odata.type": "#microsoft.graph.call", "state": 3, "direction": 4}
+    body |= {f"p{i}": i for i in range(50)}
+    found = validate(body, "microsoft.graph.call", mode="lenient", partial=True, max_findings=3)
+    severities = [f.severity for f in found]
+    assert severities == ["error", "error", "warning", "warning", "warning", "info"]
+    assert found[-1].message == "47 more finding(s) not listed (0 of them errors)"
+    assert len(validate(body, "microsoft.graph.call", mode="lenient", partial=True)) == 52
+
+
+def test_cutting_twice_still_counts_every_finding() -> None:
+    from runtime.findings import Finding, cap_findings
+
+    many = [Finding("warning", "w", "$", str(i)) for i in range(30)]
+    many += [Finding("error", "e", "$", str(i)) for i in range(5)]
+    once = cap_findings(many, 10)
+    twice = cap_findings([*once, Finding("error", "late", "$", "x")], 4)
+    assert [f.code for f in twice] == ["e", "e", "e", "e", "findings.truncated"]
+    assert twice[-1].message == "32 more finding(s) not listed (2 of them errors)"
 
 
 def test_long_paths_and_messages_are_cut_in_the_answer() -> None:
