@@ -25,12 +25,20 @@ the handlers that failed again. Cancellation (`CancelledError`, `GeneratorExit`,
 
 Authentication: Graph signs each calling notification with a bearer JWT in `Authorization`
 (issuer `https://api.botframework.com`, audience your bot's app id). Validating it is the hook's
-job; the hook sees the headers (lower-case names) and returns True to let the request in:
+job; the hook sees the headers (lower-case names) and returns True to let the request in.
+When it cannot decide (the signing keys can't be fetched), it raises `AuthUnavailable`, so the
+answer is a 503 that Graph retries rather than a 401 that loses the notification:
 
 ```python
 def check_token(headers: Mapping[str, str]) -> bool:
     scheme, _, token = headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and my_jwt_validator(token)  # e.g. PyJWT + the JWKS
+    try:
+        key = jwks.get_signing_key_from_jwt(token)  # e.g. PyJWT's PyJWKClient
+    except PyJWKClientConnectionError as exc:
+        raise AuthUnavailable(str(exc)) from exc
+    except PyJWTError:
+        return False
+    return scheme.lower() == "bearer" and my_jwt_validator(token, key)
 
 app = NotificationReceiver(dispatcher, authenticate=check_token)
 ```
