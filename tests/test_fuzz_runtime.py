@@ -1,5 +1,5 @@
 """Fuzzing (issue 9): the JSON reader, the generated converter's read and the receiver's
-`handle()` never raise and never answer 5xx, whatever they are given.
+`handle()` and ASGI entry never raise and never answer 5xx, whatever they are given.
 
 CI runs a small fixed budget; `FUZZ_EXAMPLES=20000 pytest tests/test_fuzz_runtime.py` is the
 longer local run.
@@ -7,6 +7,7 @@ longer local run.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import math
@@ -231,3 +232,36 @@ def test_the_fast_path_agrees_with_the_careful_one(text: str) -> None:
     if fast is not None:
         assert (careful.ok and careful.value == fast[0]) or _has_nan(careful.value)
     assert read_json(text).ok == careful.ok
+
+
+@FUZZ
+@given(
+    length=LENGTHS,
+    chunks=st.lists(st.binary(max_size=64), max_size=4),
+    disconnect=st.booleans(),
+)
+def test_asgi_never_raises_and_never_answers_5xx(
+    length: str | None, chunks: list[bytes], disconnect: bool
+) -> None:
+    headers = [(b"content-type", b"application/json")]
+    if length is not None:
+        headers.append((b"content-length", length.encode("utf-8")))
+    incoming: list[dict[str, Any]] = [
+        {"type": "http.request", "body": c, "more_body": True} for c in chunks
+    ]
+    incoming.append(
+        {"type": "http.disconnect"}
+        if disconnect
+        else {"type": "http.request", "body": b"", "more_body": False}
+    )
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "headers": headers}
+    asyncio.run(NotificationReceiver(max_body=4096).asgi(scope, receive, send))
+    assert sent[0]["status"] < 500
