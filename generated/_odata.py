@@ -315,9 +315,14 @@ def parse_duration(text: object) -> timedelta:
     if m is None or text in ("P", "-P") or text.endswith("T"):
         raise ReadError("$", f"{text!r} is not an ISO 8601 duration", "read.bad-duration")
     sign, d, h, mi, s = m.groups()
-    td = timedelta(
-        days=float(d or 0), hours=float(h or 0), minutes=float(mi or 0), seconds=float(s or 0)
-    )
+    try:
+        td = timedelta(
+            days=float(d or 0), hours=float(h or 0), minutes=float(mi or 0), seconds=float(s or 0)
+        )
+    except (OverflowError, ValueError):
+        raise ReadError(
+            "$", f"{text[:40]!r} is out of range for a duration", "read.out-of-range"
+        ) from None
     if sign:
         td = -td
     out = WireDuration(td.days, td.seconds, td.microseconds)
@@ -434,9 +439,16 @@ class WireFloat(float):
 
 
 def read_float(value: object) -> float:
-    """Edm.Double/Single: a JSON number, or "INF", "-INF", "NaN"."""
+    """Edm.Double/Single: a finite JSON number, or "INF", "-INF", "NaN"."""
     t = type(value)
     if isinstance(value, float | int) and t is not bool:
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an integer with hundreds of digits
+            finite = False
+        if not finite:
+            # A JSON literal past the Double range is decoded as infinity; the strings say it.
+            raise ReadError("$", "the number is out of range for a Double", "read.out-of-range")
         return value
     if isinstance(value, str) and value in _SPECIAL_FLOATS:
         out = WireFloat(_SPECIAL_FLOATS[value])
@@ -450,6 +462,8 @@ def write_float(value: float) -> float | str:
     wire = getattr(value, "wire", None)
     if wire is not None:
         return str(wire)
+    if type(value) is int:
+        return value
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -457,21 +471,61 @@ def write_float(value: float) -> float | str:
     return value
 
 
+# Decimal128's exponent range: far beyond any real amount, and every value inside it converts
+# to an int or a string in bounded time (1e999999999 would take minutes and gigabytes).
+_DECIMAL_MAX_EXPONENT: Final = 6144
+_DECIMAL_MAX_TEXT: Final = 200
+
+
+class WireDecimal(Decimal):
+    """A Decimal read from JSON; `wire` is the JSON value (number or string) it was read from."""
+
+    wire: int | float | str
+
+
+def _decimal_in_range(value: Decimal) -> bool:
+    return value.is_finite() and abs(value.adjusted()) <= _DECIMAL_MAX_EXPONENT
+
+
 def read_decimal(value: object) -> Decimal:
     """Edm.Decimal: a JSON number (or a string, which IEEE754Compatible allows)."""
     if type(value) is bool or not isinstance(value, int | float | str):
         raise _wrong("a decimal number", value)
+    if isinstance(value, str) and len(value) > _DECIMAL_MAX_TEXT:
+        raise ReadError("$", f"{value[:40]!r}… is too long for a decimal", "read.out-of-range")
     try:
-        return Decimal(str(value))
-    except InvalidOperation:
+        # Integers are converted exactly; a float through its shortest repr, as it was written.
+        out = WireDecimal(value if type(value) is int else str(value))
+    except (InvalidOperation, ValueError):
         raise ReadError("$", f"{value!r} is not a decimal", "read.bad-decimal") from None
+    if not out.is_finite():
+        raise ReadError("$", f"{value!r} is not a finite decimal", "read.non-finite")
+    if not _decimal_in_range(out):
+        raise ReadError(
+            "$", f"{str(value)[:40]!r} is out of range for a decimal", "read.out-of-range"
+        )
+    out.wire = value
+    return out
 
 
-def write_decimal(value: Decimal) -> int | float:
-    """Write a Decimal as a JSON number."""
-    return (
-        int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
-    )
+def write_decimal(value: Decimal) -> int | float | str:
+    """Write a Decimal losslessly: as read when unchanged, else an exact JSON number, else
+    its text (the IEEE754Compatible form) when no JSON number of Python's `json` holds it."""
+    wire = getattr(value, "wire", None)
+    if wire is not None:
+        return wire  # type: ignore[no-any-return]
+    if not _decimal_in_range(value):
+        raise ReadError(
+            "$", f"{str(value)[:40]} cannot be written as a decimal", "write.out-of-range"
+        )
+    exponent = value.as_tuple().exponent
+    # Python's json writes ints of up to 4,300 digits; longer ones go as text.
+    if isinstance(exponent, int) and exponent >= 0 and value.adjusted() < 4000:
+        return int(value)
+    as_float = float(value)
+    if math.isfinite(as_float) and Decimal(repr(as_float)) == value:
+        return as_float
+    return str(value)
 
 
 def _identity(value: Any) -> Any:

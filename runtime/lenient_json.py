@@ -16,12 +16,29 @@ report.
 
 from __future__ import annotations
 
-import bisect
-import json
 import re
 from dataclasses import dataclass, field
 
 from runtime.findings import Finding
+from runtime.json_reader import (
+    DEFAULT_LIMITS,
+    NAN,
+    TOKEN,
+    WS,
+    DecodeFailure,
+    JsonLimits,
+    Lines,
+    brief,
+    comment_end,
+    decode,
+    has_lone_surrogate,
+    lone_surrogate,
+    nan_error,
+    overflow,
+    scan_container,
+    to_text,
+    unterminated_comment,
+)
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -30,22 +47,6 @@ __all__ = [
     "find_value_end",
     "parse_lenient",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class JsonLimits:
-    """Bounds that keep hostile bodies cheap: size, nesting depth, values and findings per body."""
-
-    max_bytes: int = 10 * 1024 * 1024
-    max_depth: int = 512
-    # A documentation block holds one value, rarely a few; thousands mean the input is not a page.
-    max_values: int = 1000
-    # Past this many repairs and errors a body is not worth reading further, and a report that
-    # long helps nobody.
-    max_findings: int = 1000
-
-
-DEFAULT_LIMITS = JsonLimits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,270 +74,8 @@ class LenientResult:
         return bool(self.values) and not self.errors
 
 
-# Strings come first so that `//`, `,` or `{` inside them are never mistaken for structure. A
-# string also ends at a newline (JSON strings cannot hold one): one missing quote then cannot
-# swallow the rest of the body, and every match attempt is bounded by its line, so no input makes
-# the scan quadratic. Block comments are matched by their opening only and closed with `str.find`
-# for the same reason.
-_TOKEN = re.compile(
-    r'"[^"\\\n]*(?:\\.?[^"\\\n]*)*(?:"|(?=\n)|\Z)'
-    r"|//[^\n]*"
-    r"|/\*"
-    r"|[{}\[\],:]"
-    r"|(?<![\w.])-?(?:NaN|Infinity)(?![\w.])"
-)
-# What may sit between a comma and the closing bracket for the comma to count as trailing.
-_GAP = re.compile(r"(?:\s|//[^\n]*|/\*[\s\S]*?\*/)*")
-_WS = re.compile(r"\s*")
 # The next line that begins a container: where a value resumes after prose.
 _NEXT_VALUE_LINE = re.compile(r"^[ \t]*[\[{]", re.MULTILINE)
-_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
-_NAN = re.compile(r"-?(?:NaN|Infinity)(?![\w.])")
-_NOT_NEWLINE = re.compile(r"[^\n]")
-
-# `parse_constant=float` only turns the literals into values; the scanner reports them as errors.
-_DECODER = json.JSONDecoder(parse_constant=float)
-
-
-def _child(parent: str, key: str) -> str:
-    if _IDENTIFIER.match(key):
-        return f"{parent}.{key}"
-    return f"{parent}[{json.dumps(key, ensure_ascii=False)}]"
-
-
-def _brief(text: str, limit: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-class _Lines:
-    """Maps character offsets to page lines and columns; built only when a finding needs one."""
-
-    def __init__(self, text: str, first_line: int) -> None:
-        self._text = text
-        self._first = first_line
-        self._breaks: list[int] | None = None
-
-    def _offsets(self) -> list[int]:
-        if self._breaks is None:
-            self._breaks = [m.start() for m in re.finditer("\n", self._text)]
-        return self._breaks
-
-    def line(self, pos: int) -> int:
-        return self._first + bisect.bisect_left(self._offsets(), pos)
-
-    def column(self, pos: int) -> int:
-        breaks = self._offsets()
-        i = bisect.bisect_left(breaks, pos)
-        start = breaks[i - 1] + 1 if i else 0
-        return pos - start + 1
-
-
-class _Frame:
-    """One open container. Frames hold only their own member, not their path, so memory stays
-    linear in depth; a path is built from the stack only when a finding needs it."""
-
-    __slots__ = ("index", "is_object", "key", "keys")
-
-    def __init__(self, is_object: bool) -> None:
-        self.is_object = is_object
-        self.key: str | None = None
-        self.index = 0
-        self.keys: set[str] = set()
-
-    def step(self, path: str) -> str:
-        if self.is_object:
-            return _child(path, self.key if self.key is not None else "?")
-        return f"{path}[{self.index}]"
-
-
-def _path(stack: list[_Frame], member: bool = False) -> str:
-    """The path of the innermost open container, or of its current member when `member`."""
-    path = "$"
-    for frame in stack[:-1]:
-        path = frame.step(path)
-    if member and stack:
-        path = stack[-1].step(path)
-    return path
-
-
-@dataclass(slots=True)
-class _Scan:
-    end: int
-    closed: bool
-    # An error already recorded means the value must not be decoded (too deep, unterminated).
-    failed: bool
-    edits: list[tuple[int, int, str]]
-
-
-def _comment_end(text: str, start: int, stop: int | None = None) -> int:
-    """The offset just past the comment at `start`, or -1 for a block comment not closed by
-    `stop`."""
-    stop = len(text) if stop is None else stop
-    if text.startswith("//", start):
-        end = text.find("\n", start, stop)
-        return stop if end < 0 else end
-    end = text.find("*/", start + 2, stop)
-    return -1 if end < 0 else end + 2
-
-
-def _unterminated_comment(path: str, line: int) -> Finding:
-    return Finding(
-        "error", "json.syntax", path, f"a /* comment is never closed (line {line})", line
-    )
-
-
-def _decode_key(token: str) -> str:
-    if "\\" not in token:
-        return token[1:-1]
-    try:
-        key = json.loads(token)
-    except ValueError:
-        return token[1:-1]
-    return key if isinstance(key, str) else token[1:-1]
-
-
-def _scan_container(
-    text: str,
-    start: int,
-    lines: _Lines,
-    limits: JsonLimits,
-    repairs: list[Finding],
-    errors: list[Finding],
-) -> _Scan:
-    """Walk one container from `start` to its matching close, noting repairs and errors."""
-    stack: list[_Frame] = []
-    edits: list[tuple[int, int, str]] = []
-    pending_comma = -1
-    last_string: str | None = None
-    pos = start
-    while (m := _TOKEN.search(text, pos)) is not None:
-        tok = m.group()
-        pos = m.end()
-        c = tok[0]
-        if c == '"':
-            last_string = tok
-            pending_comma = -1
-        elif c == "/":
-            end = _comment_end(text, m.start())
-            if end < 0:
-                errors.append(_unterminated_comment(_path(stack), lines.line(m.start())))
-                return _Scan(len(text), False, True, edits)
-            tok = text[m.start() : end]
-            pos = end
-            repairs.append(
-                Finding(
-                    "warning",
-                    "json.comment",
-                    _path(stack),
-                    f"removed a comment, which JSON does not allow: {_brief(tok)!r}",
-                    lines.line(m.start()),
-                )
-            )
-            edits.append((m.start(), end, _NOT_NEWLINE.sub(" ", tok)))
-            if _overflow(repairs, errors, limits, lines.line(m.start())):
-                return _Scan(m.start(), False, True, edits)
-        elif c in "{[":
-            if len(stack) >= limits.max_depth:
-                errors.append(
-                    Finding(
-                        "error",
-                        "json.too-deep",
-                        "$",
-                        f"nesting is deeper than the limit of {limits.max_depth}; "
-                        "the body was not read",
-                        lines.line(m.start()),
-                    )
-                )
-                return _Scan(m.start(), False, True, edits)
-            stack.append(_Frame(c == "{"))
-            pending_comma = -1
-            last_string = None
-        elif c in "}]":
-            if not stack:
-                # A stray close: the decoder will say what is wrong and where.
-                return _Scan(m.end(), False, False, edits)
-            if pending_comma >= 0 and _GAP.fullmatch(text, pending_comma + 1, m.start()):
-                repairs.append(
-                    Finding(
-                        "warning",
-                        "json.trailing-comma",
-                        _path(stack),
-                        f"removed a trailing comma before '{c}', which JSON does not allow",
-                        lines.line(pending_comma),
-                    )
-                )
-                edits.append((pending_comma, pending_comma + 1, " "))
-                if _overflow(repairs, errors, limits, lines.line(m.start())):
-                    return _Scan(m.start(), False, True, edits)
-            stack.pop()
-            pending_comma = -1
-            last_string = None
-            if not stack:
-                return _Scan(m.end(), True, False, edits)
-        elif c == ",":
-            pending_comma = m.start()
-            if stack:
-                top = stack[-1]
-                if top.is_object:
-                    top.key = None
-                else:
-                    top.index += 1
-            last_string = None
-        elif c == ":":
-            pending_comma = -1
-            if stack and stack[-1].is_object and last_string is not None:
-                top = stack[-1]
-                key = _decode_key(last_string)
-                if key in top.keys:
-                    errors.append(
-                        Finding(
-                            "error",
-                            "json.duplicate-key",
-                            _path(stack),
-                            f"key {key!r} appears more than once in this object; "
-                            "the last value is kept",
-                            lines.line(m.start()),
-                        )
-                    )
-                    if _overflow(repairs, errors, limits, lines.line(m.start())):
-                        return _Scan(m.start(), False, True, edits)
-                top.keys.add(key)
-                top.key = key
-            last_string = None
-        else:
-            pending_comma = -1
-            where = _path(stack, member=True)
-            errors.append(_nan_error(tok, where, lines.line(m.start())))
-            if _overflow(repairs, errors, limits, lines.line(m.start())):
-                return _Scan(m.start(), False, True, edits)
-    return _Scan(len(text), False, False, edits)
-
-
-def _overflow(repairs: list[Finding], errors: list[Finding], limits: JsonLimits, line: int) -> bool:
-    """Stop with an error once a body has more findings than anyone would read."""
-    if len(repairs) + len(errors) < limits.max_findings:
-        return False
-    errors.append(
-        Finding(
-            "error",
-            "json.too-many-findings",
-            "$",
-            f"stopped reading after {limits.max_findings} repairs and errors",
-            line,
-        )
-    )
-    return True
-
-
-def _nan_error(literal: str, path: str, line: int) -> Finding:
-    return Finding(
-        "error",
-        "json.nan-literal",
-        path,
-        f'{literal} is not valid JSON; Graph sends such numbers as strings ("NaN", "INF", "-INF")',
-        line,
-    )
 
 
 def find_value_end(text: str, start: int = 0, stop: int | None = None) -> int | None:
@@ -347,11 +86,11 @@ def find_value_end(text: str, start: int = 0, stop: int | None = None) -> int | 
         return None
     depth = 0
     pos = start
-    while (m := _TOKEN.search(text, pos, stop)) is not None:
+    while (m := TOKEN.search(text, pos, stop)) is not None:
         pos = m.end()
         c = m.group()[0]
         if c == "/":
-            pos = _comment_end(text, m.start(), stop)
+            pos = comment_end(text, m.start(), stop)
             if pos < 0:
                 return None
         elif c in "{[":
@@ -377,49 +116,14 @@ def _apply(text: str, start: int, end: int, edits: list[tuple[int, int, str]]) -
     return "".join(parts)
 
 
-def _too_large(size: int, limit: int, line: int) -> Finding:
-    return Finding(
-        "error",
-        "json.too-large",
-        "$",
-        f"the body is {size} bytes, over the limit of {limit}; it was not read",
-        line,
-    )
-
-
-def _utf8_size(text: str, limit: int) -> int:
-    # Every character is at least one byte and at most four, so most sizes need no encoding.
-    if len(text) > limit or len(text) * 4 <= limit:
-        return len(text)
-    return len(text.encode("utf-8", "surrogatepass"))
-
-
 def parse_lenient(
     text: str | bytes, *, first_line: int = 1, limits: JsonLimits = DEFAULT_LIMITS
 ) -> LenientResult:
     """Read every JSON value in `text`, repairing and recording what JSON does not allow."""
-    if isinstance(text, bytes | bytearray):
-        if len(text) > limits.max_bytes:
-            return _failed(_too_large(len(text), limits.max_bytes, first_line))
-        raw = bytes(text)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = first_line + raw.count(b"\n", 0, exc.start)
-            return _failed(
-                Finding(
-                    "error",
-                    "json.invalid-utf8",
-                    "$",
-                    f"the body is not valid UTF-8 at byte offset {exc.start} ({exc.reason})",
-                    line,
-                )
-            )
-    else:
-        size = _utf8_size(text, limits.max_bytes)
-        if size > limits.max_bytes:
-            return _failed(_too_large(size, limits.max_bytes, first_line))
-    return _Reader(text, first_line, limits).read()
+    read = to_text(text, limits, first_line)
+    if isinstance(read, Finding):
+        return _failed(read)
+    return _Reader(read, first_line, limits).read()
 
 
 def _failed(error: Finding) -> LenientResult:
@@ -443,7 +147,7 @@ class _Reader:
             )
             self.start = 1
         self.text = text
-        self.lines = _Lines(text, first_line)
+        self.lines = Lines(text, first_line)
         self.limits = limits
 
     def read(self) -> LenientResult:
@@ -464,7 +168,7 @@ class _Reader:
                 )
                 break
             if len(self.repairs) + len(self.errors) >= self.limits.max_findings:
-                _overflow(self.repairs, self.errors, self.limits, self.lines.line(pos))
+                overflow(self.repairs, self.errors, self.limits, self.lines.line(pos))
                 break
             if self.values and text[pos] not in "{[":
                 nxt = _NEXT_VALUE_LINE.search(text, pos)
@@ -477,7 +181,7 @@ class _Reader:
                         "warning",
                         "json.prose-between-values",
                         "$",
-                        f"skipped text between two JSON values: {_brief(text[pos:value_at])!r}",
+                        f"skipped text between two JSON values: {brief(text[pos:value_at])!r}",
                         self.lines.line(pos),
                     )
                 )
@@ -486,7 +190,8 @@ class _Reader:
             if end is None:
                 break
             pos = self._skip_top_comments(end)
-        if len(self.values) > 1:
+        stopped = any(f.code == "json.too-many-findings" for f in self.errors)
+        if len(self.values) > 1 and not stopped:
             self.repairs.append(
                 Finding(
                     "warning",
@@ -508,36 +213,40 @@ class _Reader:
     def _skip_top_comments(self, pos: int) -> int | None:
         text = self.text
         while True:
-            ws = _WS.match(text, pos)
+            ws = WS.match(text, pos)
             pos = ws.end() if ws else pos
             if not text.startswith(("//", "/*"), pos):
                 return pos
-            end = _comment_end(text, pos)
+            end = comment_end(text, pos)
             if end < 0:
-                self.errors.append(_unterminated_comment("$", self.lines.line(pos)))
+                self.errors.append(unterminated_comment("$", self.lines.line(pos)))
                 return None
             self.repairs.append(
                 Finding(
                     "warning",
                     "json.comment",
                     "$",
-                    f"removed a comment outside the JSON value: {_brief(text[pos:end])!r}",
+                    f"removed a comment outside the JSON value: {brief(text[pos:end])!r}",
                     self.lines.line(pos),
                 )
             )
             pos = end
 
     def _container(self, start: int) -> int | None:
-        scan = _scan_container(self.text, start, self.lines, self.limits, self.repairs, self.errors)
+        scan = scan_container(self.text, start, self.lines, self.limits, self.repairs, self.errors)
         if scan.failed:
             return None
         segment = _apply(self.text, start, scan.end, scan.edits)
         return self._decode(segment, start)
 
     def _scalar(self, start: int) -> int | None:
-        nan = _NAN.match(self.text, start)
+        nan = NAN.match(self.text, start)
         if nan:
-            self.errors.append(_nan_error(nan.group(), "$", self.lines.line(start)))
+            self.errors.append(nan_error(nan.group(), "$", self.lines.line(start)))
+        elif self.text.startswith('"', start):
+            token = TOKEN.match(self.text, start)
+            if token is not None and has_lone_surrogate(token.group()):
+                self.errors.append(lone_surrogate("$", self.lines.line(start)))
         # A scalar ends at the first character that cannot continue it; a newline bounds the
         # search so a long page after a bare word is not copied.
         stop = self.text.find("\n", start)
@@ -545,22 +254,11 @@ class _Reader:
         return self._decode(self.text[start:stop], start)
 
     def _decode(self, segment: str, offset: int) -> int | None:
-        try:
-            value, used = _DECODER.raw_decode(segment)
-        except json.JSONDecodeError as exc:
-            self._syntax(offset + exc.pos, exc.msg)
+        decoded = decode(segment)
+        if isinstance(decoded, DecodeFailure):
+            self.errors.append(decoded.finding(offset, self.lines))
             return None
-        except RecursionError:
-            self.errors.append(
-                Finding(
-                    "error",
-                    "json.too-deep",
-                    "$",
-                    "nesting is too deep for the decoder; the body was not read",
-                    self.lines.line(offset),
-                )
-            )
-            return None
+        value, used = decoded
         self.values.append(value)
         self.lines_of_values.append(self.lines.line(offset))
         self.spans.append((offset, offset + used))

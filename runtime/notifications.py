@@ -12,8 +12,8 @@ handler and returns one `Failure` per exception, which `DeadLetters` keeps for a
 
 from __future__ import annotations
 
+import asyncio
 import enum
-import json
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -24,7 +24,8 @@ import generated
 from generated import ODataConverter, ODataObject, ReadError
 
 from .errors import InvalidBodyError
-from .findings import Finding, has_errors
+from .findings import DEFAULT_MAX_FINDINGS, Finding, cap_findings, has_errors
+from .json_reader import DEFAULT_LIMITS, JsonLimits, read_json
 from .requests import Validator
 
 log = logging.getLogger(__name__)
@@ -113,16 +114,17 @@ def lenient_notification_validator() -> Validator:
 
     def check(value: Any, qname: str) -> Sequence[Finding]:
         typing = type_notification(value)
-        found = validate(value, qname, mode="lenient", partial=True, dynamic=typing.dynamic)
+        found = validate(
+            value,
+            qname,
+            mode="lenient",
+            partial=True,
+            dynamic=typing.dynamic,
+            max_findings=DEFAULT_MAX_FINDINGS,
+        )
         return [*typing.findings, *found]
 
     return check
-
-
-def _malformed(message: str) -> InvalidBodyError:
-    return InvalidBodyError(
-        "notification body", [Finding("error", "body.malformed-json", "$", message)]
-    )
 
 
 def parse_notifications(
@@ -130,21 +132,25 @@ def parse_notifications(
     *,
     validator: Validator | None = None,
     converter: ODataConverter | None = None,
+    limits: JsonLimits = DEFAULT_LIMITS,
 ) -> NotificationBatch:
-    """Validate and read a `commsNotifications` body; `InvalidBodyError` lists every error."""
+    """Validate and read a `commsNotifications` body; `InvalidBodyError` lists every error.
+
+    Bytes or text are read by `runtime.json_reader.read_json` within `limits`; anything else is
+    taken as JSON already parsed. At most `DEFAULT_MAX_FINDINGS` findings are listed."""
     from .resolve_type import LEGACY_RESOURCE_KEY, type_notification
 
-    if isinstance(body, bytes | bytearray):
-        try:
-            value = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise _malformed(f"not JSON: {exc}") from None
+    if isinstance(body, bytes | bytearray | str):
+        read = read_json(body, limits=limits)
+        if not read.ok:
+            raise InvalidBodyError("notification body", cap_findings(read.errors))
+        value = read.value
     else:
         value = body
     check = validator if validator is not None else lenient_notification_validator()
     findings = list(check(value, NOTIFICATIONS))
     if has_errors(findings):
-        raise InvalidBodyError("notification body", findings)
+        raise InvalidBodyError("notification body", cap_findings(findings))
     if type(value) is not dict or type(value.get("value")) is not list:
         raise InvalidBodyError(
             "notification body",
@@ -185,10 +191,22 @@ def parse_notifications(
                 )
             )
             continue
+        except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:
+            # A value the models cannot hold is the body's problem, not a crash of ours.
+            log.warning("resourceData at %s could not be read", path, exc_info=True)
+            problems.append(
+                Finding(
+                    "error",
+                    "body.unreadable",
+                    f"{path}.resourceData",
+                    f"could not be read ({type(exc).__name__})",
+                )
+            )
+            continue
         out.append(Notification(change, url, parse_resource_url(url), typed, item, i))
     if problems:
-        raise InvalidBodyError("notification body", [*findings, *problems])
-    return NotificationBatch(tuple(out), tuple(findings))
+        raise InvalidBodyError("notification body", cap_findings([*findings, *problems]))
+    return NotificationBatch(tuple(out), cap_findings(findings))
 
 
 def _read_data(conv: ODataConverter, data: Any, qname: str | None) -> Any:
@@ -262,11 +280,21 @@ class Dispatcher:
         return failures
 
 
+CANCELLATION: tuple[type[BaseException], ...] = (
+    asyncio.CancelledError,
+    GeneratorExit,
+    KeyboardInterrupt,
+)
+"""Exceptions that stop the program or a task: they always propagate, never become failures."""
+
+
 def run_handler(handler: Handler, notification: Notification, attempts: int = 1) -> Failure | None:
-    """Call one handler; a `Failure` (logged) if it raised."""
+    """Call one handler; a `Failure` (logged) if it raised, even `SystemExit`."""
     try:
         handler(notification)
-    except Exception as exc:
+    except CANCELLATION:
+        raise
+    except BaseException as exc:  # a handler's SystemExit must not take the receiver down
         log.exception(
             "handler %s failed on %s %s (attempt %d)",
             getattr(handler, "__qualname__", handler),
@@ -278,18 +306,30 @@ def run_handler(handler: Handler, notification: Notification, attempts: int = 1)
     return None
 
 
+DEFAULT_MAX_DEAD_LETTERS = 10_000
+
+
 @dataclass
 class DeadLetters:
-    """Failed (handler, notification) pairs kept for `retry()`; thread-safe."""
+    """Failed (handler, notification) pairs kept for `retry()`; thread-safe and bounded: past
+    `max_items` the oldest are dropped (logged, and counted in `dropped`)."""
 
     _items: list[Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    max_items: int = DEFAULT_MAX_DEAD_LETTERS
+    dropped: int = 0
 
     def add(self, failures: Sequence[Failure]) -> None:
         """Keep failures for a later retry."""
         if failures:
             with self._lock:
                 self._items.extend(failures)
+                over = len(self._items) - self.max_items
+                if over > 0:
+                    # A handler that always fails must not grow memory without end.
+                    del self._items[:over]
+                    self.dropped += over
+                    log.error("dropped the %d oldest dead letters (over %d)", over, self.max_items)
 
     def items(self) -> list[Failure]:
         """The failures kept now."""

@@ -6,30 +6,49 @@ the dispatcher's handlers, and the answer is `202 Accepted` with an empty body. 
 | status | when |
 | --- | --- |
 | 400 | not JSON, or failed validation (the answer lists the findings), or cut short |
-| 401 | the authentication hook refused the request's headers |
+| 401 | the authentication hook refused the request's headers, or raised (logged) |
 | 405 | any method but `POST` (with `Allow: POST`) |
+| 408 | the body did not arrive in time (the connection is closed) |
 | 411 | no `Content-Length` (the body's size is checked before a byte is read) |
 | 413 | `Content-Length` over `max_body` |
 | 415 | a content type other than `application/json` |
+| 503 | the hook raised `AuthUnavailable` (keys unavailable); nothing dispatched; Graph retries |
 
-A handler that raises does not lose the notification and does not change the answer: the
-failure is logged and kept in `receiver.dead_letters`, whose `retry()` runs just the handlers
-that failed again.
+Malformed input never gets a 5xx: Graph retries those, and handlers that already ran would see
+the notification twice. A 400 lists at most `DEFAULT_MAX_FINDINGS` findings (errors first, then
+a `findings.truncated` note counting the rest), each cut to a few hundred characters.
+
+A handler that raises (even `SystemExit`) does not lose the notification and does not change
+the answer: the failure is logged and kept in `receiver.dead_letters`, whose `retry()` runs just
+the handlers that failed again. Cancellation (`CancelledError`, `GeneratorExit`,
+`KeyboardInterrupt`) always propagates.
 
 Authentication: Graph signs each calling notification with a bearer JWT in `Authorization`
 (issuer `https://api.botframework.com`, audience your bot's app id). Validating it is the hook's
-job; the hook sees the headers (lower-case names) and returns True to let the request in:
+job; the hook sees the headers (lower-case names) and returns True to let the request in.
+When it cannot decide (the signing keys can't be fetched), it raises `AuthUnavailable`, so the
+answer is a 503 that Graph retries rather than a 401 that loses the notification:
 
 ```python
 def check_token(headers: Mapping[str, str]) -> bool:
     scheme, _, token = headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and my_jwt_validator(token)  # e.g. PyJWT + the JWKS
+    try:
+        key = jwks.get_signing_key_from_jwt(token)  # e.g. PyJWT's PyJWKClient
+    except PyJWKClientConnectionError as exc:
+        raise AuthUnavailable(str(exc)) from exc
+    except PyJWTError:
+        return False
+    return scheme.lower() == "bearer" and my_jwt_validator(token, key)
 
 app = NotificationReceiver(dispatcher, authenticate=check_token)
 ```
 
 `serve()` runs any WSGI application on a stdlib threading server with HTTP/1.1 keep-alive
-(wsgiref alone answers one request per connection), for tests, examples and small bots.
+(wsgiref alone answers one request per connection), for tests, examples and small bots. It
+bounds what a slow or stalled client can hold: each socket read times out (`read_timeout`), a
+whole body must arrive within `body_timeout`, and at most `max_connections` connections are
+served at once (more wait in the listen queue). In production, put the receiver behind a
+server or proxy that buffers whole requests (nginx, or gunicorn behind nginx).
 """
 
 from __future__ import annotations
@@ -38,7 +57,9 @@ import asyncio
 import io
 import json
 import logging
+import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -47,26 +68,64 @@ from typing import Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from .errors import InvalidBodyError
-from .findings import Finding
-from .notifications import DeadLetters, Dispatcher, parse_notifications
+from .findings import DEFAULT_MAX_FINDINGS, Finding, cap_findings
+from .notifications import (
+    CANCELLATION,
+    DeadLetters,
+    Dispatcher,
+    Notification,
+    parse_notifications,
+)
 from .requests import Validator
 
 log = logging.getLogger(__name__)
 
 Authenticator = Callable[[Mapping[str, str]], bool]
-"""Sees the request headers (lower-case names); True lets the request in."""
+"""Sees the request headers (lower-case names); `True` (exactly) lets the request in. Anything
+else, or an exception, refuses it (401); `AuthUnavailable` answers 503."""
+
+
+class AuthUnavailable(Exception):
+    """Raised by an authentication hook that cannot decide now (e.g. its signing keys can't be
+    fetched): the request gets a 503 with `Retry-After` before anything is dispatched."""
+
+    def __init__(self, message: str = "authentication is unavailable", retry_after: int = 5):
+        super().__init__(message)
+        self.retry_after = retry_after
+
 
 DEFAULT_MAX_BODY = 1 << 20
+DEFAULT_READ_TIMEOUT = 10.0
+DEFAULT_BODY_TIMEOUT = 30.0
+DEFAULT_MAX_CONNECTIONS = 64
+# A finding's path and message in a 400 are cut to this, so the answer stays small.
+_MAX_TEXT = 256
+# Digits only, ASCII only (`"²".isdigit()` is True), and short enough to be an honest size.
+_LENGTH = re.compile(r"[0-9]{1,18}")
 _JSON = "application/json"
 _REASONS = {
     202: "Accepted",
     400: "Bad Request",
     401: "Unauthorized",
     405: "Method Not Allowed",
+    408: "Request Timeout",
     411: "Length Required",
     413: "Content Too Large",
     415: "Unsupported Media Type",
+    503: "Service Unavailable",
 }
+
+
+def parse_length(declared: str | None) -> int | None:
+    """A `Content-Length` value as an int, or None when it is not plain ASCII digits."""
+    if declared is None:
+        return None
+    text = declared.strip()
+    return int(text) if _LENGTH.fullmatch(text) else None
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +149,11 @@ def _refuse(
     findings: Iterable[Finding] = (),
     extra: tuple[tuple[str, str], ...] = (),
 ) -> Reply:
-    payload: dict[str, Any] = {"error": {"code": code, "message": message}}
-    listed = [f.as_dict() for f in findings]
+    payload: dict[str, Any] = {"error": {"code": code, "message": _cut(message)}}
+    listed = [
+        {**f.as_dict(), "path": _cut(f.path), "message": _cut(f.message)}
+        for f in cap_findings(tuple(findings), DEFAULT_MAX_FINDINGS)
+    ]
     if listed:
         payload["findings"] = listed
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -136,48 +198,89 @@ class NotificationReceiver:
     def handle(
         self, method: str, headers: Mapping[str, str], read: Callable[[int], bytes]
     ) -> Reply:
-        """Answer one request; `headers` have lower-case names, `read(n)` reads the body."""
+        """Answer one request; `headers` have lower-case names, `read(n)` reads the body.
+
+        Never raises but for cancellation: whatever the input, the answer is a 2xx or a 4xx,
+        or a 503 when the authentication hook says it cannot decide now."""
+        try:
+            outcome = self._check(method, headers, read)
+        except CANCELLATION:
+            raise
+        except BaseException:  # a validator's bug or SystemExit must not become a 500
+            log.exception("a request could not be checked; answered 400")
+            outcome = _refuse(400, "unreadable", "the body could not be checked")
+        if isinstance(outcome, Reply):
+            return self._count(outcome)
+        for notification in outcome:
+            try:
+                self.dead_letters.add(self.dispatcher.dispatch(notification))
+            except CANCELLATION:
+                raise
+            except BaseException:  # a custom dispatcher's bug; the others still go out
+                log.exception("dispatching %s failed", notification.resource_url)
+        return self._count(_ACCEPTED, len(outcome))
+
+    def _check(
+        self, method: str, headers: Mapping[str, str], read: Callable[[int], bytes]
+    ) -> Reply | tuple[Notification, ...]:
+        """The refusal for a request, or the notifications to dispatch."""
         if method != "POST":
-            return self._count(
-                _refuse(
-                    405, "methodNotAllowed", f"{method} is not allowed", (), (("Allow", "POST"),)
-                )
+            return _refuse(
+                405, "methodNotAllowed", f"{_cut(method)} is not allowed", (), (("Allow", "POST"),)
             )
-        if self.authenticate is not None and not self.authenticate(headers):
-            return self._count(
-                _refuse(
-                    401, "unauthorized", "not authenticated", (), (("WWW-Authenticate", "Bearer"),)
-                )
-            )
+        refused = self._authenticate(headers)
+        if refused is not None:
+            return refused
         media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media != _JSON:
-            return self._count(
-                _refuse(415, "unsupportedMediaType", f"expected {_JSON}, got {media or 'none'}")
+            return _refuse(
+                415, "unsupportedMediaType", f"expected {_JSON}, got {_cut(media) or 'none'}"
             )
         declared = headers.get("content-length")
         if declared is None:
-            return self._count(_refuse(411, "lengthRequired", "Content-Length is required"))
-        if not declared.isdigit():
-            return self._count(_refuse(400, "badRequest", f"bad Content-Length {declared!r}"))
-        length = int(declared)
+            return _refuse(411, "lengthRequired", "Content-Length is required")
+        length = parse_length(declared)
+        if length is None:
+            return _refuse(400, "badRequest", f"bad Content-Length {_cut(declared)!r}")
         if length > self.max_body:
-            return self._count(
-                _refuse(413, "tooLarge", f"{length} bytes is over the limit of {self.max_body}")
-            )
-        body = _read_exactly(read, length)
+            return _refuse(413, "tooLarge", f"{length} bytes is over the limit of {self.max_body}")
+        try:
+            body = _read_exactly(read, length)
+        except OSError as exc:  # a socket timeout, or the client went away
+            return _refuse(408, "requestTimeout", f"the body did not arrive ({exc})")
         if len(body) < length:
-            return self._count(
-                _refuse(400, "badRequest", f"got {len(body)} of {length} declared bytes")
-            )
+            return _refuse(400, "badRequest", f"got {len(body)} of {length} declared bytes")
         try:
             batch = parse_notifications(body, validator=self.validator)
         except InvalidBodyError as exc:
-            return self._count(
-                _refuse(400, "invalidNotification", str(exc).split("\n", 1)[0], exc.findings)
+            return _refuse(400, "invalidNotification", str(exc).split("\n", 1)[0], exc.findings)
+        return batch.notifications
+
+    def _authenticate(self, headers: Mapping[str, str]) -> Reply | None:
+        """None to let the request in, else the refusal."""
+        if self.authenticate is None:
+            return None
+        try:
+            allowed = self.authenticate(headers)
+        except AuthUnavailable as exc:
+            log.warning("authentication unavailable: %s", exc)
+            return _refuse(
+                503,
+                "authUnavailable",
+                "authentication is unavailable; retry later",
+                (),
+                (("Retry-After", str(max(0, int(exc.retry_after)))),),
             )
-        for notification in batch.notifications:
-            self.dead_letters.add(self.dispatcher.dispatch(notification))
-        return self._count(_ACCEPTED, len(batch.notifications))
+        except CANCELLATION:
+            raise
+        except BaseException:  # a broken hook refuses; it never lets a request in
+            log.exception("the authentication hook raised; the request is refused")
+            allowed = False
+        if allowed is True:
+            return None
+        return _refuse(
+            401, "unauthorized", "not authenticated", (), (("WWW-Authenticate", "Bearer"),)
+        )
 
     # -- WSGI --------------------------------------------------------------------------------
 
@@ -210,14 +313,19 @@ class NotificationReceiver:
         if scope["type"] != "http":
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        declared = headers.get("content-length", "")
+        declared = parse_length(headers.get("content-length"))
         # Read at most the limit; `handle` then decides on what it sees in the headers.
-        budget = int(declared) if declared.isdigit() and int(declared) <= self.max_body else 0
+        budget = declared if declared is not None and declared <= self.max_body else 0
         chunks: list[bytes] = []
         more = budget > 0
-        while more and sum(map(len, chunks)) < budget:
+        got = 0
+        while more and got < budget:
             message = await receive()
-            chunks.append(message.get("body", b""))
+            if message.get("type") == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            got += len(chunk)
             more = message.get("more_body", False)
         stream = io.BytesIO(b"".join(chunks)[:budget])
         reply = await asyncio.to_thread(self.handle, scope["method"], headers, stream.read)
@@ -247,16 +355,26 @@ def _read_exactly(read: Callable[[int], bytes], length: int) -> bytes:
 
 
 class _BoundedInput:
-    """`wsgi.input` that never reads past the request's body, and knows what is left."""
+    """`wsgi.input` that never reads past the request's body, knows what is left, and gives up
+    (`TimeoutError`) when the whole body takes longer than its deadline."""
 
-    def __init__(self, stream: Any, length: int) -> None:
+    def __init__(self, stream: Any, length: int, deadline: float | None = None) -> None:
         self.stream = stream
         self.left = length
+        self.deadline = deadline
 
     def read(self, size: int = -1) -> bytes:
         if size < 0 or size > self.left:
             size = self.left
-        data: bytes = self.stream.read(size) if size else b""
+        if not size:
+            return b""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            # Trickling one byte per read timeout would otherwise hold a thread forever.
+            raise TimeoutError("the body took longer than its deadline")
+        # `read1` returns what has arrived instead of waiting for all of `size`, so the deadline
+        # is checked between the pieces of a slow body.
+        reader = getattr(self.stream, "read1", self.stream.read)
+        data: bytes = reader(size)
         self.left -= len(data)
         return data
 
@@ -282,12 +400,23 @@ class _KeepAliveHandler(WSGIRequestHandler):
     # segments meet the client's delayed ACK and every answer waits ~40 ms.
     wbufsize = -1
     disable_nagle_algorithm = True
+    server: _ThreadingWSGIServer
+
+    def setup(self) -> None:
+        super().setup()
+        # Every read on the socket (request line, headers, body) times out: a stalled client
+        # cannot hold a thread for longer than this between two bytes.
+        self.connection.settimeout(self.server.read_timeout)
 
     def handle(self) -> None:
         self.close_connection = True
-        self._handle_one()
-        while not self.close_connection:
+        try:
             self._handle_one()
+            while not self.close_connection:
+                self._handle_one()
+        except OSError as exc:  # a timeout or a reset: the connection is over, nothing to say
+            log.debug("%s: connection ended: %s", self.client_address[0], exc)
+            self.close_connection = True
 
     def _handle_one(self) -> None:
         self.raw_requestline = self.rfile.readline(65537)
@@ -296,15 +425,21 @@ class _KeepAliveHandler(WSGIRequestHandler):
             return
         if not self.parse_request():
             return
-        declared = self.headers.get("Content-Length", "0")
-        body = _BoundedInput(self.rfile, int(declared) if declared.isdigit() else 0)
+        length = parse_length(self.headers.get("Content-Length", "0"))
+        if length is None or "Transfer-Encoding" in self.headers:
+            # Where this body ends is unknown, so the next request cannot be found after it.
+            self.close_connection = True
+        deadline = time.monotonic() + self.server.body_timeout
+        body = _BoundedInput(self.rfile, length or 0, deadline)
         stdin: Any = body
         stdout: Any = self.wfile
         handler = _ServerHandler(
             stdin, stdout, self.get_stderr(), self.get_environ(), multithread=True
         )
         handler.request_handler = self  # type: ignore[attr-defined]  # wsgiref's back-pointer
-        handler.run(self.server.get_app())  # type: ignore[attr-defined]
+        app = self.server.get_app()
+        assert app is not None  # set before serving starts
+        handler.run(app)
         if not self.close_connection and body.left:
             # What the app didn't read would be taken for the next request: skip it.
             while body.read(65536):
@@ -316,15 +451,60 @@ class _KeepAliveHandler(WSGIRequestHandler):
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    """One thread per connection, at most `max_connections` at once; the rest wait to be
+    accepted (in the listen queue), so stalled clients cannot multiply threads."""
+
     daemon_threads = True
     request_queue_size = 128
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        read_timeout: float,
+        body_timeout: float,
+        max_connections: int,
+    ) -> None:
+        self.read_timeout = read_timeout
+        self.body_timeout = body_timeout
+        self.max_connections = max_connections
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self.closing = threading.Event()
+        super().__init__(address, _KeepAliveHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        while not self._slots.acquire(timeout=0.05):
+            if self.closing.is_set():
+                self.shutdown_request(request)
+                return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 class RunningServer:
     """A WSGI app served on a loopback port in a background thread; a context manager."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], host: str, port: int) -> None:
-        self.server = _ThreadingWSGIServer((host, port), _KeepAliveHandler)
+    def __init__(
+        self,
+        app: Callable[..., Iterable[bytes]],
+        host: str,
+        port: int,
+        *,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    ) -> None:
+        self.server = _ThreadingWSGIServer(
+            (host, port), read_timeout, body_timeout, max_connections
+        )
         self.server.set_app(app)
         self.host = host
         self.port = int(self.server.server_address[1])
@@ -341,6 +521,7 @@ class RunningServer:
 
     def close(self) -> None:
         """Stop serving and release the port."""
+        self.server.closing.set()
         self.server.shutdown()
         self.server.server_close()
         self._thread.join()
@@ -353,19 +534,40 @@ class RunningServer:
 
 
 def serve(
-    app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 0
+    app: Callable[..., Iterable[bytes]],
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
 ) -> RunningServer:
-    """Serve a WSGI app in the background; port 0 lets the OS choose a free one."""
-    server = RunningServer(app, host, port)
+    """Serve a WSGI app in the background; port 0 lets the OS choose a free one.
+
+    Each socket read times out after `read_timeout` seconds, a whole body must arrive within
+    `body_timeout`, and at most `max_connections` connections are served at once."""
+    server = RunningServer(
+        app,
+        host,
+        port,
+        read_timeout=read_timeout,
+        body_timeout=body_timeout,
+        max_connections=max_connections,
+    )
     log.info("serving on %s", server.url)
     return server
 
 
 __all__ = [
+    "DEFAULT_BODY_TIMEOUT",
     "DEFAULT_MAX_BODY",
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_READ_TIMEOUT",
+    "AuthUnavailable",
     "Authenticator",
     "NotificationReceiver",
     "Reply",
     "RunningServer",
+    "parse_length",
     "serve",
 ]

@@ -27,12 +27,14 @@ Finding codes (stable; golden files and callers depend on them):
   not declare (strict: error, lenient: warning).
 - `value.bad-datetime`, `value.bad-date`, `value.bad-time`, `value.bad-duration`, `value.bad-guid`,
   `value.bad-binary`, `value.bad-decimal` — a malformed primitive (error).
-- `value.out-of-range` — an integer outside Byte, SByte, Int16, Int32 or Int64 (error).
+- `value.out-of-range` — an integer outside Byte, SByte, Int16, Int32 or Int64, a Double or a
+  Duration past its range, or a Decimal past Decimal128's exponents (error).
 - `value.non-finite` — a NaN or infinite number, or a NaN/INF string where the type is not Single
   or Double (error).
 - `value.too-long` — a string longer than its `MaxLength` (error).
 - `body.too-deep` — nesting deeper than the configured limit; the value below is not walked
   (error).
+- `findings.truncated` — with `max_findings`, how many findings were left out (info).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ import generated
 from generated import ODataConverter, ReadError, SchemaFacts
 from generated._odata import PropertyFacts, codec_for_primitive, json_type
 
-from .findings import Finding, Severity
+from .findings import Finding, Severity, truncated_note
 
 Mode = Literal["strict", "lenient"]
 
@@ -187,8 +189,12 @@ def validate(
     dynamic: Mapping[str, DynamicType] | None = None,
     index: SchemaIndex | None = None,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    max_findings: int | None = None,
 ) -> list[Finding]:
-    """Every finding for a parsed JSON value of the declared type, in document order."""
+    """Every finding for a parsed JSON value of the declared type, in document order.
+
+    With `max_findings`, at most that many errors and that many other findings are kept (a
+    hostile body can hold tens of thousands) and a `findings.truncated` note counts the rest."""
     if mode not in ("strict", "lenient"):
         raise ValueError(f"mode must be 'strict' or 'lenient', not {mode!r}")
     ref = TypeRef.parse(declared) if isinstance(declared, str) else declared
@@ -203,8 +209,10 @@ def validate(
                 f"the declared type {ref.qname} is not in the metadata; nothing was validated",
             )
         ]
-    walker = _Walker(idx, mode, partial, dynamic or {}, max_depth)
+    walker = _Walker(idx, mode, partial, dynamic or {}, max_depth, max_findings)
     walker.slot(value, idx.slot(ref), "$", 0, None)
+    if walker.omitted:
+        walker.findings.append(truncated_note(walker.omitted, walker.omitted_errors))
     return walker.findings
 
 
@@ -218,6 +226,7 @@ class _Walker:
         partial: bool,
         dynamic: Mapping[str, DynamicType],
         max_depth: int,
+        max_findings: int | None = None,
     ) -> None:
         self.index = index
         self.types = index.facts.types
@@ -228,8 +237,18 @@ class _Walker:
         # Unknown names are a sender's mistake but only a receiver's surprise.
         self.unknown_severity: Severity = "error" if mode == "strict" else "warning"
         self.findings: list[Finding] = []
+        self.max_findings = max_findings
+        self.kept: dict[bool, int] = {True: 0, False: 0}
+        self.omitted = 0
+        self.omitted_errors = 0
 
     def add(self, severity: Severity, code: str, path: str, message: str) -> None:
+        is_error = severity == "error"
+        if self.max_findings is not None and self.kept[is_error] >= self.max_findings:
+            self.omitted += 1
+            self.omitted_errors += is_error
+            return
+        self.kept[is_error] += 1
         self.findings.append(Finding(severity, code, path, message))
 
     # -- slots: a property value, a collection, or the body itself --------------------------

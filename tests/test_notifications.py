@@ -131,8 +131,8 @@ def test_an_unknown_resource_keeps_its_data_untyped() -> None:
 @pytest.mark.parametrize(
     ("raw", "code"),
     [
-        (b"{not json", "body.malformed-json"),
-        (b"\xff\xfe", "body.malformed-json"),
+        (b"{not json", "json.syntax"),
+        (b"\xff\xfe", "json.invalid-utf8"),
         (json.dumps(body(note("updated", CALL, "established"))).encode(), "value.wrong-json-type"),
         (
             json.dumps({"value": [{"changeType": 1, "resourceUrl": CALL}]}).encode(),

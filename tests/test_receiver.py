@@ -142,7 +142,7 @@ def test_malformed_json_is_400_with_findings() -> None:
     assert status == "400 Bad Request"
     assert headers["Content-Type"] == "application/json"
     answer = json.loads(out)
-    assert [f["code"] for f in answer["findings"]] == ["body.malformed-json"]
+    assert [f["code"] for f in answer["findings"]] == ["json.syntax"]
     assert seen == []
 
 

@@ -178,7 +178,7 @@ def test_refusals_over_http(bot: Bot) -> None:
     response.read()
     status, answer = post(conn, b"{broken")
     assert status == 400
-    assert json.loads(answer)["findings"][0]["code"] == "body.malformed-json"
+    assert json.loads(answer)["findings"][0]["code"] == "json.syntax"
     conn.request("POST", "/callback", body=b"{}", headers={"Content-Type": "text/plain"})
     response = conn.getresponse()
     assert response.status == 415
