@@ -6,6 +6,8 @@
 """Typed models of generated: attrs classes and a converter for Graph JSON.
 
 Read JSON with `converter().read_as(data, Call)`; write it back with `converter().write(obj)`.
+Check a body, collecting every finding with its JSON path, with
+`converter(strict=True).check(data, "microsoft.graph.call")`.
 """
 
 from __future__ import annotations
@@ -14,12 +16,17 @@ from functools import cache
 
 from ._odata import (
     UNSET,
+    Checked,
+    DynamicProperty,
+    Finding,
     FlagValue,
+    ODataCollection,
     ODataConverter,
     ODataObject,
     OpenEnum,
     ReadError,
     SchemaFacts,
+    UnknownSubtype,
     Unset,
 )
 
@@ -41,12 +48,17 @@ __all__ = [
     "GENERATOR_VERSION",
     "INPUTS",
     "UNSET",
+    "Checked",
+    "DynamicProperty",
+    "Finding",
     "FlagValue",
+    "ODataCollection",
     "ODataConverter",
     "ODataObject",
     "OpenEnum",
     "ReadError",
     "SchemaFacts",
+    "UnknownSubtype",
     "Unset",
     "converter",
     "schema",
