@@ -637,28 +637,21 @@ class _Record:
     """A finding while the walk runs: located by its container (dict or list) and key, so
     that a JSON path is computed only when there is something to report."""
 
-    __slots__ = ("code", "container", "key", "message", "pending", "severity")
+    __slots__ = ("code", "container", "key", "message", "severity")
 
     def __init__(
-        self,
-        container: Any,
-        key: str | int | None,
-        severity: str,
-        code: str,
-        message: str,
-        pending: bool = False,
+        self, container: Any, key: str | int | None, severity: str, code: str, message: str
     ) -> None:
         self.container = container
         self.key = key
         self.severity = severity
         self.code = code
         self.message = message
-        # Pending: about the value being returned; its parent knows where it is and what it is.
-        self.pending = pending
 
 
 class _Found(Exception):
-    """Raised by a reader whose value has findings; `value` is _FAILED when one is an error."""
+    """Raised by a reader whose value has findings about itself, which its parent locates and
+    words; `value` is the value read, or _FAILED when a finding is an error."""
 
     def __init__(self, records: list[_Record], value: Any) -> None:
         super().__init__()
@@ -666,62 +659,69 @@ class _Found(Exception):
         self.value = value
 
 
+class _Failed(Exception):
+    """Raised by a reader whose value had an error, already kept where it was found."""
+
+
+class _Stop(Exception):
+    """A plain read's first error: a plain read collects nothing and ends there."""
+
+    def __init__(self, record: _Record) -> None:
+        super().__init__()
+        self.record = record
+
+
 _FAILED: Final[Any] = object()
 
 
-def _has_error(records: list[_Record]) -> bool:
-    return any(r.severity == "error" for r in records)
-
-
-def _adopt(
-    records: list[_Record] | None, found: _Found, container: Any, key: str | int | None, what: str
-) -> list[_Record]:
-    if records is None:
-        records = []
-    for r in found.records:
-        if r.pending:
-            r.container, r.key, r.pending = container, key, False
-            r.message = what + r.message
-        records.append(r)
-    return records
-
-
-def _error(
-    records: list[_Record] | None,
-    container: Any,
-    key: str | int | None,
-    value: Any,
-    exc: ReadError,
-    what: str,
-) -> list[_Record]:
-    if records is None:
-        records = []
-    if type(value) is float and not math.isfinite(value):
-        records.append(
-            _Record(
-                container,
-                key,
-                "error",
-                "read.non-finite",
-                f"{what} is a non-finite number literal, which JSON does not have",
-            )
-        )
-    else:
-        sep = getattr(exc, "sep", ": ")
-        records.append(_Record(container, key, "error", exc.code, what + sep + exc.message))
-    return records
-
-
 class _CheckContext:
-    """The settings of one checking read that only rare branches need."""
+    """One checking read: its settings and findings, which only rare branches touch."""
 
-    __slots__ = ("dynamic", "partial", "paths", "typed")
+    __slots__ = ("dynamic", "partial", "paths", "records", "typed")
 
     def __init__(self, partial: bool) -> None:
         self.partial = partial
+        self.records: list[_Record] = []
         self.dynamic: dict[tuple[int, str], DynamicProperty] = {}
         self.paths: dict[tuple[int, str], str] = {}
         self.typed: dict[tuple[int, str], Any] = {}
+
+
+def _note(record: _Record) -> bool:
+    """Keep a located finding; True when it is an error. A plain read (no check running)
+    drops warnings and stops at the first error."""
+    ctx = _CHECK.get()
+    if ctx is None:
+        if record.severity == "error":
+            raise _Stop(record)
+        return False
+    ctx.records.append(record)
+    return record.severity == "error"
+
+
+def _locate(found: _Found, container: Any, key: str | int | None, what: str) -> bool:
+    """Keep the findings a child reported about its own value; True when it failed."""
+    for r in found.records:
+        r.container, r.key = container, key
+        r.message = what + r.message
+        _note(r)
+    return found.value is _FAILED
+
+
+def _error_record(
+    container: Any, key: str | int | None, value: Any, exc: ReadError, what: str
+) -> _Record:
+    if type(value) is float and not math.isfinite(value):
+        message = f"{what} is a non-finite number literal, which JSON does not have"
+        return _Record(container, key, "error", "read.non-finite", message)
+    return _Record(container, key, "error", exc.code, what + exc.sep + exc.message)
+
+
+def _note_error(
+    container: Any, key: str | int | None, value: Any, exc: ReadError, what: str
+) -> bool:
+    _note(_error_record(container, key, value, exc, what))
+    return True
 
 
 _CHECK: Final[ContextVar[_CheckContext | None]] = ContextVar("odata_check", default=None)
@@ -735,7 +735,7 @@ def child_path(parent: str, key: str | int) -> str:
     """The JSON path of `key` (a property name or an index) inside the value at `parent`."""
     if isinstance(key, int):
         return f"{parent}[{key}]"
-    if _IDENTIFIER.match(key):
+    if (key.isascii() and key.isidentifier()) or _IDENTIFIER.match(key):
         return f"{parent}.{key}"
     return f"{parent}[{json.dumps(key, ensure_ascii=False)}]"
 
@@ -773,21 +773,31 @@ def _parent_of(value: Any, path: str) -> tuple[Any, str] | None:
 
 
 def _container_paths(root: Any, wanted: set[int]) -> dict[int, str]:
-    """JSON paths of the dicts and lists in `wanted`, found by one walk of the body."""
-    out: dict[int, str] = {}
-    stack: list[tuple[Any, str]] = [(root, "$")]
-    while stack and len(out) < len(wanted):
-        value, path = stack.pop()
-        if id(value) in wanted and id(value) not in out:
-            out[id(value)] = path
+    """JSON paths of the dicts and lists in `wanted`, found by one walk of the body that
+    spells out a path only for what it finds."""
+    parents: list[tuple[int, str | int]] = []  # per visited node: its parent's node, its key
+    found: dict[int, int] = {}
+    stack: list[tuple[Any, int, str | int]] = [(root, -1, "")]
+    while stack and len(found) < len(wanted):
+        value, parent, key = stack.pop()
+        node = len(parents)
+        parents.append((parent, key))
+        if id(value) in wanted and id(value) not in found:
+            found[id(value)] = node
         if type(value) is dict:
-            stack.extend(
-                (v, child_path(path, k)) for k, v in value.items() if type(v) in (dict, list)
-            )
+            stack.extend((v, node, k) for k, v in value.items() if type(v) in (dict, list))
         elif type(value) is list:
-            stack.extend(
-                (v, f"{path}[{i}]") for i, v in enumerate(value) if type(v) in (dict, list)
-            )
+            stack.extend((v, node, i) for i, v in enumerate(value) if type(v) in (dict, list))
+    out: dict[int, str] = {}
+    for ident, node in found.items():
+        keys: list[str | int] = []
+        while node > 0:
+            node, key = parents[node]
+            keys.append(key)
+        path = "$"
+        for key in reversed(keys):
+            path = child_path(path, key)
+        out[ident] = path
     return out
 
 
@@ -1002,39 +1012,42 @@ class ODataConverter(cattrs.Converter):
                 ctx.paths[at] = path
         token = _CHECK.set(ctx)
         try:
-            value, records = self._root(data, qname, collection)
+            value = self._root(data, qname, collection)
         finally:
             _CHECK.reset(token)
-        findings = self._findings(data, records)
+        findings = self._findings(data, ctx.records)
         typed = {ctx.paths[at]: v for at, v in ctx.typed.items()}
         if value is _FAILED or any(f.severity == "error" for f in findings):
             value = None
         return Checked(value, findings, MappingProxyType(typed))
 
-    def _root(self, data: Any, qname: str, collection: bool) -> tuple[Any, list[_Record]]:
+    def _root(self, data: Any, qname: str, collection: bool) -> Any:
         what = f"the body ({_ref_text(qname, collection)})"
         try:
             if collection:
                 reader = self._envelope_reader(qname, what)
             elif qname in self.facts.types:
-                return self._walk(data, qname), []
+                return self._walk(data, qname)
             else:
                 reader = self._slot_reader(qname, False, what)
-            return reader(data), []
+            return reader(data)
         except ReadError as exc:
-            return _FAILED, _error(None, None, None, data, exc, what)
+            _note_error(None, None, data, exc, what)
+        except _Failed:
+            pass
         except _Found as found:
-            return found.value, _adopt(None, found, None, None, what)
+            if not _locate(found, None, None, what):
+                return found.value
         except RecursionError:
             message = "the body nests typed values too deeply to be read; nothing was checked"
-            return _FAILED, [_Record(None, None, "error", "read.too-deep", message)]
+            _note(_Record(None, None, "error", "read.too-deep", message))
+        return _FAILED
 
     def _findings(self, root: Any, records: list[_Record]) -> tuple[Finding, ...]:
         if not records:
             return ()
-        paths = _container_paths(
-            root, {id(r.container) for r in records if r.container is not None}
-        )
+        wanted = {id(r.container) for r in records if r.container is not None}
+        paths = _container_paths(root, wanted) if wanted else {}
         out = []
         for r in records:
             path = "$" if r.container is None else paths.get(id(r.container), "$")
@@ -1046,20 +1059,23 @@ class ODataConverter(cattrs.Converter):
     def read(self, data: Any, qname: str) -> Any:
         """Read a JSON value of declared structured type `qname` (polymorphic); raises
         `ReadError` with the JSON path of the first error, keeps what only warns."""
+        what = f"the body ({qname})"
         try:
             return self._walk(data, qname)
         except ReadError as exc:
-            found = _Found(_error(None, None, None, data, exc, f"the body ({qname})"), _FAILED)
-        except _Found as exc:
-            if exc.value is not _FAILED:
-                return exc.value
-            found = exc
+            record = _error_record(None, None, data, exc, what)
+        except _Found as found:
+            errors = [r for r in found.records if r.severity == "error"]
+            if not errors:
+                return found.value
+            record = errors[0]
+            record.message = what + record.message
+        except _Stop as stop:
+            record = stop.record
         except RecursionError:
             raise ReadError("$", "the body nests too deeply to be read", "read.too-deep") from None
-        records = _adopt(None, found, None, None, f"the body ({qname})")
-        first = next(r for r in records if r.severity == "error")
-        (finding,) = self._findings(data, [first])
-        raise ReadError(finding.path, first.message, first.code)
+        (finding,) = self._findings(data, [record])
+        raise ReadError(finding.path, record.message, record.code)
 
     def _walk(self, data: Any, qname: str) -> Any:
         """Read a structured value: `ReadError` when unreadable, `_Found` with findings."""
@@ -1122,16 +1138,14 @@ class ODataConverter(cattrs.Converter):
         else:
             reader = self._readers.get(qname) or self._compile_reader(qname)
             kept = f"read as {qname}"
-        message = f" names {odata_type!r}, a type the metadata lacks; {kept}"
+        message = (
+            f"@odata.type {odata_type!r} names a type the metadata lacks where {qname} is "
+            f"declared; {kept}"
+        )
 
         def read_unknown(data: dict[str, Any]) -> Any:
-            note = _Record(None, None, "warning", "read.unknown-type", message, pending=True)
-            try:
-                obj = reader(data)
-            except _Found as found:
-                found.records.insert(0, note)
-                raise
-            raise _Found([note], obj)
+            _note(_Record(data, None, "warning", "read.unknown-type", message))
+            return reader(data)
 
         return read_unknown
 
@@ -1173,26 +1187,28 @@ class ODataConverter(cattrs.Converter):
             if type(value) is not list:
                 raise _wrong("an array", value)
             out: list[Any] = []
-            records: list[_Record] | None = None
+            failed = False
             for i, v in enumerate(value):
                 if v is None:
                     if not nullable:
-                        if records is None:
-                            records = []
                         message = f'{what} is Nullable="false", got a null item'
-                        records.append(_Record(value, i, null_severity, "read.null", message))
+                        record = _Record(value, i, null_severity, "read.null", message)
+                        failed = _note(record) or failed
                     out.append(None)
                     continue
                 try:
                     out.append(item(v))
                 except ReadError as exc:
-                    records = _error(records, value, i, v, exc, item_what)
+                    failed = _note_error(value, i, v, exc, item_what)
+                except _Failed:
+                    failed = True
                 except _Found as found:
-                    records = _adopt(records, found, value, i, item_what)
-                    if found.value is not _FAILED:
+                    if _locate(found, value, i, item_what):
+                        failed = True
+                    else:
                         out.append(found.value)
-            if records is not None:
-                raise _Found(records, _FAILED if _has_error(records) else out)
+            if failed:
+                raise _Failed
             return out
 
         return read_list
@@ -1213,7 +1229,6 @@ class ODataConverter(cattrs.Converter):
                     severity,
                     "read.unknown-enum-member",
                     f": {qname} has no member {part!r} (members: {_short(names, 12)}){kept}",
-                    pending=True,
                 )
                 for part in parts
             ]
@@ -1249,35 +1264,37 @@ class ODataConverter(cattrs.Converter):
                     f"got {json_type(data)}",
                     "read.wrong-json-type",
                 )
-            records: list[_Record] | None = None
+            failed = False
             out = ODataCollection()
             for key, v in data.items():
                 if key == "value":
                     try:
                         out.value = items(v)
                     except ReadError as exc:
-                        records = _error(records, data, key, v, exc, f"{what}.value")
+                        failed = _note_error(data, key, v, exc, f"{what}.value")
+                    except _Failed:
+                        failed = True
                     except _Found as found:
-                        records = _adopt(records, found, data, key, f"{what}.value")
-                        if found.value is not _FAILED:
+                        if _locate(found, data, key, f"{what}.value"):
+                            failed = True
+                        else:
                             out.value = found.value
                 elif "@" in key:
                     out.odata_annotations[key] = v
                 else:
                     out.additional_data[key] = v
-                    records = records or []
                     message = (
                         f"a collection response holds `value` and control information; "
                         f"{key!r} is neither"
                     )
                     severity = "error" if strict else "warning"
-                    records.append(_Record(data, key, severity, "read.undeclared", message))
+                    record = _Record(data, key, severity, "read.undeclared", message)
+                    failed = _note(record) or failed
             if "value" not in data:
-                records = records or []
                 message = "a collection response carries its items in `value`, which is missing"
-                records.append(_Record(data, "value", "error", "read.required", message))
-            if records is not None:
-                raise _Found(records, _FAILED if _has_error(records) else out)
+                failed = _note(_Record(data, "value", "error", "read.required", message))
+            if failed:
+                raise _Failed
             return out
 
         return read_envelope
@@ -1295,12 +1312,12 @@ class ODataConverter(cattrs.Converter):
         undeclared = self._undeclared
 
         def reader(data: dict[str, Any]) -> ODataObject:
-            # The hot path of every read and check: the annotation, extra and findings
-            # containers are made only when needed, since most objects need none.
+            # The hot path of every read and check: the annotation and extra containers are
+            # made only when needed, and findings are kept only in the rare branches.
             kwargs: dict[str, Any] = {}
             annotations: dict[str, Any] | None = None
             extra: dict[str, Any] | None = None
-            records: list[_Record] | None = None
+            failed = False
             names_own_type = False
             entries = iter(data.items())
             key = attr = what = ""
@@ -1317,11 +1334,9 @@ class ODataConverter(cattrs.Converter):
                             else:
                                 kwargs[attr] = None
                                 if not nullable:
-                                    records = records or []
                                     message = f'{what} is Nullable="false", got null'
-                                    records.append(
-                                        _Record(data, key, null_severity, "read.null", message)
-                                    )
+                                    record = _Record(data, key, null_severity, "read.null", message)
+                                    failed = _note(record) or failed
                         elif key == "@odata.type" and value == own_type:
                             # The class says it: kept as a flag, not as an annotation.
                             names_own_type = True
@@ -1333,29 +1348,31 @@ class ODataConverter(cattrs.Converter):
                             if extra is None:
                                 extra = {}
                             extra[key] = value
-                            records = undeclared(records, data, key, value, qname)
+                            failed = undeclared(data, key, value, qname) or failed
                     break
                 except ReadError as exc:
-                    records = _error(records, data, key, value, exc, what)
+                    failed = _note_error(data, key, value, exc, what)
+                except _Failed:
+                    failed = True
                 except _Found as found:
-                    records = _adopt(records, found, data, key, what)
-                    if found.value is not _FAILED:
+                    if _locate(found, data, key, what):
+                        failed = True
+                    else:
                         kwargs[attr] = found.value
             if required:
                 missing = [name for name in required if name not in data]
                 if missing:
                     ctx = _CHECK.get()
                     if ctx is not None and not ctx.partial:
-                        records = records or []
                         for name in missing:
-                            p = fields[name]
+                            subject = fields[name][3].replace(" (declared ", " (")
                             message = (
-                                f"{p[3].replace(' (declared ', ' (')} is required in a request "
-                                'body (Nullable="false") but is missing'
+                                f'{subject} is required in a request body (Nullable="false") but '
+                                "is missing"
                             )
-                            records.append(_Record(data, name, "error", "read.required", message))
-            if records is not None and _has_error(records):
-                raise _Found(records, _FAILED)
+                            failed = _note(_Record(data, name, "error", "read.required", message))
+            if failed:
+                raise _Failed
             obj = cls(**kwargs)
             if annotations is not None:
                 obj.odata_annotations = annotations
@@ -1363,20 +1380,16 @@ class ODataConverter(cattrs.Converter):
                 obj.additional_data = extra
             if names_own_type:
                 obj._odata_type_read = True
-            if records is not None:
-                raise _Found(records, obj)
             return obj
 
         if cls is self._classes.get(qname):
             self._readers[qname] = reader
         return reader
 
-    def _undeclared(
-        self, records: list[_Record] | None, data: dict[str, Any], key: str, value: Any, owner: str
-    ) -> list[_Record]:
+    def _undeclared(self, data: dict[str, Any], key: str, value: Any, owner: str) -> bool:
         """A property `owner` does not declare: a dynamic one typed by the caller, else a
-        finding (a warning on an open type) with the derived types that declare it."""
-        records = records if records is not None else []
+        finding (a warning on an open type) with the derived types that declare it. True
+        when that is an error."""
         facts = self.facts.types[owner]
         ctx = _CHECK.get()
         if facts.open and ctx is not None and ctx.dynamic:
@@ -1387,14 +1400,15 @@ class ODataConverter(cattrs.Converter):
                 try:
                     typed = self._slot_reader(decided.qname, decided.collection, what)(value)
                 except ReadError as exc:
-                    _error(records, data, key, value, exc, what)
-                    return records
+                    return _note_error(data, key, value, exc, what)
+                except _Failed:
+                    return True
                 except _Found as found:
-                    _adopt(records, found, data, key, what)
+                    if _locate(found, data, key, what):
+                        return True
                     typed = found.value
-                if typed is not _FAILED:
-                    ctx.typed[id(data), key] = typed
-                return records
+                ctx.typed[id(data), key] = typed
+                return False
         below = self.declared_below(owner, key)
         hint = f"; declared on {_short(below)}, name it with @odata.type" if below else ""
         if facts.open:
@@ -1406,7 +1420,7 @@ class ODataConverter(cattrs.Converter):
         else:
             severity = "error" if self.strict else "warning"
             message = f"{owner} does not declare {key!r} and is not an open type{hint}"
-        records.append(_Record(data, key, severity, "read.undeclared", message))
+        failed = _note(_Record(data, key, severity, "read.undeclared", message))
         # A dynamic value that names its type can still be checked against that type.
         if type(value) is dict:
             named = value.get("@odata.type")
@@ -1415,17 +1429,18 @@ class ODataConverter(cattrs.Converter):
                 try:
                     self._walk(value, named.removeprefix("#"))
                 except ReadError as exc:
-                    _error(records, data, key, value, exc, what)
+                    failed = _note_error(data, key, value, exc, what)
+                except _Failed:
+                    failed = True
                 except _Found as found:
-                    _adopt(records, found, data, key, what)
+                    failed = _locate(found, data, key, what) or failed
             elif type(named) is str:
                 message = (
                     f"the dynamic property {owner}.{key} names {named!r}, a type the metadata lacks"
                 )
-                records.append(
-                    _Record(data, key, self._unknown_severity, "read.unknown-type", message)
-                )
-        return records
+                record = _Record(data, key, self._unknown_severity, "read.unknown-type", message)
+                failed = _note(record) or failed
+        return failed
 
     def _structure_hook(self, cls: type[Any]) -> _StructureFn:
         qname = cls.ODATA_TYPE[1:]
