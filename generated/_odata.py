@@ -768,6 +768,10 @@ def get_path(value: Any, path: str) -> tuple[bool, Any]:
 
 def _parent_of(value: Any, path: str) -> tuple[Any, str] | None:
     """The object holding the property at `path`, and the property name."""
+    head, dot, name = path.rpartition(".")
+    if dot and name.isascii() and name.isidentifier() and "]" not in name:
+        found, parent = get_path(value, head)
+        return (parent, name) if found and type(parent) is dict else None
     m = re.search(r'(?:\.([A-Za-z_$][A-Za-z0-9_$]*)|\[("(?:[^"\\]|\\.)*")\])$', path)
     if m is None:
         return None
@@ -816,6 +820,7 @@ def _ref_text(qname: str, collection: bool) -> str:
 
 
 _FLOAT_TYPES: Final = frozenset({"Edm.Single", "Edm.Double"})
+_DYNAMIC_READERS: Final = 1024
 
 
 def _finite(read: Callable[[Any], Any], edm: str) -> Callable[[Any], Any]:
@@ -894,6 +899,7 @@ class ODataConverter(cattrs.Converter):
         self._enums: dict[str, type[OpenEnum]] = {}
         self._readers: dict[str, _Reader] = {}
         self._unknown_readers: dict[str, _Reader] = {}
+        self._dynamic_readers: dict[tuple[str, bool, str], _Reader] = {}
         self._dispatch: dict[tuple[str, str | None], _Reader] = {}
         self._writers: dict[type[ODataObject], Callable[[ODataObject], dict[str, Any]]] = {}
         self._parameter_classes: set[type[ODataObject]] = set()
@@ -1252,7 +1258,8 @@ class ODataConverter(cattrs.Converter):
                 return flags
             if value not in known:
                 raise _Found(unknown([value]), _FAILED if strict else cls(value))
-            return cls(value)
+            member = cls._value2member_map_.get(value)  # the enum's own lookup, without a call
+            return member if member is not None else cls(value)
 
         return read_enum
 
@@ -1402,8 +1409,15 @@ class ODataConverter(cattrs.Converter):
             if decided is not None:
                 ref = _ref_text(decided.qname, decided.collection)
                 what = f"{owner}.{key} ({decided.reason}: {ref})"
+                at = (decided.qname, decided.collection, what)
+                read = self._dynamic_readers.get(at)
+                if read is None:
+                    read = self._slot_reader(decided.qname, decided.collection, what)
+                    if len(self._dynamic_readers) < _DYNAMIC_READERS:
+                        # Bounded: the reasons name URLs, but a bot follows few calls at once.
+                        self._dynamic_readers[at] = read
                 try:
-                    typed = self._slot_reader(decided.qname, decided.collection, what)(value)
+                    typed = read(value)
                 except ReadError as exc:
                     return _note_error(data, key, value, exc, what)
                 except _Failed:

@@ -165,16 +165,22 @@ def check(
     ref = TypeRef.parse(declared) if isinstance(declared, str) else declared
     idx = index if index is not None else default_index()
     conv = idx.converter_for(mode)
-    decided = {
-        path: DynamicProperty(d.type.qname, d.type.collection, d.reason)
-        for path, d in (dynamic or {}).items()
-    }
+    decided = (
+        {
+            path: DynamicProperty(d.type.qname, d.type.collection, d.reason)
+            for path, d in dynamic.items()
+        }
+        if dynamic
+        else None
+    )
     result = conv.check(
         value, ref.qname, collection=ref.collection, partial=partial, dynamic=decided
     )
-    findings = [
-        Finding(cast(Severity, f.severity), f.code, f.path, f.message) for f in result.findings
-    ]
+    findings = (
+        [Finding(cast(Severity, f.severity), f.code, f.path, f.message) for f in result.findings]
+        if result.findings
+        else []
+    )
     return CheckOutcome(findings, result.value, result.dynamic, conv)
 
 
