@@ -26,7 +26,8 @@ from .requests import Validator
 
 
 def lenient_validator() -> Validator:
-    """The default validator for what we receive: lenient and partial (responses omit things)."""
+    """A validator for what we receive, lenient and partial (responses omit things); without
+    one, `read_body` checks and reads in one walk."""
     from .validate import validate
 
     def check(value: Any, qname: str) -> Sequence[Finding]:

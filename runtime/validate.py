@@ -48,9 +48,10 @@ Finding codes (stable; golden files and callers depend on them):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import cache
-from typing import Any, Literal, cast
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple, cast
 
 import generated
 from generated import DynamicProperty, ODataConverter, SchemaFacts
@@ -83,13 +84,19 @@ class TypeRef:
     @classmethod
     def parse(cls, text: str) -> TypeRef:
         """Read `microsoft.graph.call` or `Collection(microsoft.graph.participant)`."""
-        text = text.strip()
-        if text.startswith("Collection(") and text.endswith(")"):
-            return cls(text[len("Collection(") : -1].strip(), True)
-        return cls(text)
+        return _parse_ref(text)
 
     def __str__(self) -> str:
         return f"Collection({self.qname})" if self.collection else self.qname
+
+
+@lru_cache(maxsize=1024)
+def _parse_ref(text: str) -> TypeRef:
+    # Cached (bounded): the same few declared types are parsed for every body.
+    text = text.strip()
+    if text.startswith("Collection(") and text.endswith(")"):
+        return TypeRef(text[len("Collection(") : -1].strip(), True)
+    return TypeRef(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +147,12 @@ def default_index() -> SchemaIndex:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class CheckOutcome:
+class CheckOutcome(NamedTuple):
     """One walk's result: findings, the value read (None on an error), typed dynamic values."""
 
     findings: list[Finding]
     value: Any = None
-    dynamic: Mapping[str, Any] = field(default_factory=dict)
+    dynamic: Mapping[str, Any] = MappingProxyType({})
     converter: ODataConverter | None = None
 
 
@@ -160,11 +166,14 @@ def check(
     index: SchemaIndex | None = None,
 ) -> CheckOutcome:
     """Check and read a parsed JSON value of the declared type in one walk."""
-    if mode not in ("strict", "lenient"):
+    idx = index if index is not None else default_index()
+    if mode == "strict":
+        conv = idx.strict_converter
+    elif mode == "lenient":
+        conv = idx.converter
+    else:
         raise ValueError(f"mode must be 'strict' or 'lenient', not {mode!r}")
     ref = TypeRef.parse(declared) if isinstance(declared, str) else declared
-    idx = index if index is not None else default_index()
-    conv = idx.converter_for(mode)
     decided = (
         {
             path: DynamicProperty(d.type.qname, d.type.collection, d.reason)

@@ -895,6 +895,7 @@ class ODataConverter(cattrs.Converter):
         self._readers: dict[str, _Reader] = {}
         self._unknown_readers: dict[str, _Reader] = {}
         self._dynamic_readers: dict[tuple[str, bool, str], _Reader] = {}
+        self._walkers: dict[str, _Reader] = {}
         self._dispatch: dict[tuple[str, str | None], _Reader] = {}
         self._writers: dict[type[ODataObject], Callable[[ODataObject], dict[str, Any]]] = {}
         self._parameter_classes: set[type[ODataObject]] = set()
@@ -1010,17 +1011,23 @@ class ODataConverter(cattrs.Converter):
             )
             return Checked(None, (Finding("error", "type.unknown", "$", message),))
         ctx = _CheckContext(partial)
-        for path, decided in (dynamic or {}).items():
-            located = _parent_of(data, path)
-            if located is not None:
-                at = (id(located[0]), located[1])
-                ctx.dynamic[at] = decided
-                ctx.paths[at] = path
+        if dynamic:
+            for path, decided in dynamic.items():
+                located = _parent_of(data, path)
+                if located is not None:
+                    at = (id(located[0]), located[1])
+                    ctx.dynamic[at] = decided
+                    ctx.paths[at] = path
         token = _CHECK.set(ctx)
         try:
             value = self._root(data, qname, collection)
         finally:
             _CHECK.reset(token)
+        if not ctx.records and value is not _FAILED:
+            if not ctx.typed:
+                return Checked(value, ())
+            typed = {ctx.paths[at]: v for at, v in ctx.typed.items()}
+            return Checked(value, (), MappingProxyType(typed))
         findings = self._findings(data, ctx.records)
         typed = {ctx.paths[at]: v for at, v in ctx.typed.items()}
         if value is _FAILED or any(f.severity == "error" for f in findings):
@@ -1028,20 +1035,23 @@ class ODataConverter(cattrs.Converter):
         return Checked(value, findings, MappingProxyType(typed))
 
     def _root(self, data: Any, qname: str, collection: bool) -> Any:
-        what = f"the body ({_ref_text(qname, collection)})"
+        what = ""
         try:
+            if not collection and qname in self.facts.types:
+                return self._walk(data, qname)
+            what = f"the body ({_ref_text(qname, collection)})"
             if collection:
                 reader = self._envelope_reader(qname, what)
-            elif qname in self.facts.types:
-                return self._walk(data, qname)
             else:
                 reader = self._slot_reader(qname, False, what)
             return reader(data)
         except ReadError as exc:
+            what = what or f"the body ({_ref_text(qname, collection)})"
             _note_error(None, None, data, exc, what)
         except _Failed:
             pass
         except _Found as found:
+            what = what or f"the body ({_ref_text(qname, collection)})"
             if not _locate(found, None, None, what):
                 return found.value
         except RecursionError:
@@ -1084,20 +1094,35 @@ class ODataConverter(cattrs.Converter):
         raise ReadError(finding.path, record.message, record.code)
 
     def _walk(self, data: Any, qname: str) -> Any:
-        """Read a structured value: `ReadError` when unreadable, `_Found` with findings."""
-        if type(data) is not dict:
-            raise _wrong("an object", data)
-        odata_type = data.get("@odata.type")
-        if odata_type is not None and type(odata_type) is not str:
-            raise ReadError(
-                "$",
-                f"@odata.type must be a string naming a type, got {json_type(odata_type)}",
-                "read.bad-odata-type",
-            )
-        reader = self._dispatch.get((qname, odata_type))
-        if reader is None:
-            reader = self._dispatch_for(qname, odata_type)
-        return reader(data)
+        """Read a structured value: `ReadError` when unreadable, `_Failed` when an error was
+        kept, `_Found` with findings about the value itself."""
+        return self._walker(qname)(data)
+
+    def _walker(self, qname: str) -> _Reader:
+        """The reader of values declared as `qname`: dispatch on `@odata.type`, then read."""
+        walker = self._walkers.get(qname)
+        if walker is not None:
+            return walker
+        dispatch = self._dispatch
+        dispatch_for = self._dispatch_for
+
+        def walk(data: Any) -> Any:
+            if type(data) is not dict:
+                raise _wrong("an object", data)
+            odata_type = data.get("@odata.type")
+            if odata_type is not None and type(odata_type) is not str:
+                raise ReadError(
+                    "$",
+                    f"@odata.type must be a string naming a type, got {json_type(odata_type)}",
+                    "read.bad-odata-type",
+                )
+            reader = dispatch.get((qname, odata_type))
+            if reader is None:
+                reader = dispatch_for(qname, odata_type)
+            return reader(data)
+
+        self._walkers[qname] = walk
+        return walk
 
     def _dispatch_for(self, qname: str, odata_type: str | None) -> _Reader:
         """The reader for a declared type and an `@odata.type`, checked; cached when known."""
@@ -1177,11 +1202,7 @@ class ODataConverter(cattrs.Converter):
         elif p.kind == "enum":
             item = self._enum_reader(p.type)
         else:
-            qname = p.type
-            walk = self._walk
-
-            def item(value: Any) -> Any:
-                return walk(value, qname)
+            item = self._walker(p.type)
 
         if not p.collection:
             return item
@@ -1314,7 +1335,8 @@ class ODataConverter(cattrs.Converter):
         for p in self.all_properties(qname):
             what = f"{qname}.{p.name} (declared {_ref_text(p.type, p.collection)})"
             fields[p.name] = (p.attr, self._value_reader(p, what), p.nullable, what)
-        required = tuple(p.name for p in self.required(qname))
+        order = [p.name for p in self.required(qname)]
+        required = frozenset(order)
         own_type = "#" + qname
         undeclared = self._undeclared
 
@@ -1366,18 +1388,16 @@ class ODataConverter(cattrs.Converter):
                         failed = True
                     else:
                         kwargs[attr] = found.value
-            if required:
-                missing = [name for name in required if name not in data]
-                if missing:
-                    ctx = _CHECK.get()
-                    if ctx is not None and not ctx.partial:
-                        for name in missing:
-                            subject = fields[name][3].replace(" (declared ", " (")
-                            message = (
-                                f'{subject} is required in a request body (Nullable="false") but '
-                                "is missing"
-                            )
-                            failed = _note(_Record(data, name, "error", "read.required", message))
+            if required and not required.issubset(data):
+                ctx = _CHECK.get()
+                if ctx is not None and not ctx.partial:
+                    for name in sorted(required.difference(data), key=order.index):
+                        subject = fields[name][3].replace(" (declared ", " (")
+                        message = (
+                            f'{subject} is required in a request body (Nullable="false") but '
+                            "is missing"
+                        )
+                        failed = _note(_Record(data, name, "error", "read.required", message))
             if failed:
                 raise _Failed
             obj = cls(**kwargs)
