@@ -147,3 +147,40 @@ def test_an_empty_flags_value_is_one_rule_for_checker_and_reader() -> None:
         strict.read({name: ""}, qname)
     lenient = generated.converter()
     assert lenient.write(lenient.read({name: ""}, qname), qname) == {name: ""}
+
+
+def test_a_notification_is_typed_once_and_read_in_the_checking_walk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import runtime.resolve_type as resolve_type
+    from runtime.notifications import parse_notifications
+
+    calls: list[Any] = []
+    real = resolve_type.type_notification
+
+    def counting(value: Any, routes: Any = None) -> Any:
+        calls.append(value)
+        return real(value, routes)
+
+    monkeypatch.setattr(resolve_type, "type_notification", counting)
+    body = {
+        "value": [
+            {
+                "changeType": "updated",
+                "resourceUrl": "/communications/calls/1",
+                "resourceData": {
+                    "@odata.type": "#microsoft.graph.call",
+                    "state": "established",
+                    "mediaConfig": {"@odata.type": "#microsoft.graph.edgeHostedMediaConfig"},
+                },
+            }
+        ]
+    }
+    batch = parse_notifications(json.dumps(body).encode())
+    assert len(calls) == 1
+    (notification,) = batch.notifications
+    call = notification.resource_data
+    assert isinstance(call, Call) and isinstance(call.media_config, UnknownSubtype)
+    assert [(f.code, f.path) for f in batch.findings] == [
+        ("type.unknown", "$.value[0].resourceData.mediaConfig")
+    ]
