@@ -173,7 +173,13 @@ def check(
         conv = idx.converter
     else:
         raise ValueError(f"mode must be 'strict' or 'lenient', not {mode!r}")
-    ref = TypeRef.parse(declared) if isinstance(declared, str) else declared
+    if isinstance(declared, TypeRef):
+        qname, collection = declared.qname, declared.collection
+    elif "(" in declared:
+        ref = TypeRef.parse(declared)
+        qname, collection = ref.qname, ref.collection
+    else:
+        qname, collection = declared.strip(), False
     decided = (
         {
             path: DynamicProperty(d.type.qname, d.type.collection, d.reason)
@@ -182,9 +188,7 @@ def check(
         if dynamic
         else None
     )
-    result = conv.check(
-        value, ref.qname, collection=ref.collection, partial=partial, dynamic=decided
-    )
+    result = conv.check(value, qname, collection=collection, partial=partial, dynamic=decided)
     findings = (
         [Finding(cast(Severity, f.severity), f.code, f.path, f.message) for f in result.findings]
         if result.findings
