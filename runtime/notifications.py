@@ -26,6 +26,7 @@ from generated import ODataConverter, ODataObject, ReadError
 from .errors import InvalidBodyError
 from .findings import Finding, has_errors
 from .requests import Validator
+from .validate import check as check_body
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +145,6 @@ def parse_notifications(
     typing = type_notification(value)  # typed once, for the check and the read alike
     if validator is None and converter is None:
         # One walk checks the body and reads every resourceData as its decided type.
-        from .validate import check as check_body
-
         outcome = check_body(
             value, NOTIFICATIONS, mode="lenient", partial=True, dynamic=typing.dynamic
         )

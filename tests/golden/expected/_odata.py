@@ -744,40 +744,60 @@ def child_path(parent: str, key: str | int) -> str:
     return f"{parent}[{json.dumps(key, ensure_ascii=False)}]"
 
 
-def get_path(value: Any, path: str) -> tuple[bool, Any]:
-    """The value at a JSON path written by `child_path` (`$.value[0].resourceData`)."""
+def path_steps(path: str) -> tuple[str | int, ...] | None:
+    """The keys and indexes of a JSON path written by `child_path`, or None if it is not one."""
+    steps = _STEPS.get(path)
+    if steps is None and path not in _STEPS:
+        steps = _parse_steps(path)
+        if len(_STEPS) < _STEPS_LIMIT:
+            # Bounded: a caller names the same few paths (`$.value[0].resourceData`) again.
+            _STEPS[path] = steps
+    return steps
+
+
+def _parse_steps(path: str) -> tuple[str | int, ...] | None:
     if not path.startswith("$"):
-        return False, None
-    pos, current = 1, value
+        return None
+    pos, steps = 1, []
     while pos < len(path):
         m = _PATH_STEP.match(path, pos)
         if m is None:
-            return False, None
+            return None
         name, index, quoted = m.groups()
-        key: Any = int(index) if index is not None else name or json.loads(quoted)
+        steps.append(int(index) if index is not None else name or json.loads(quoted))
+        pos = m.end()
+    return tuple(steps)
+
+
+_STEPS: Final[dict[str, tuple[str | int, ...] | None]] = {}
+_STEPS_LIMIT: Final = 1024
+
+
+def _follow(value: Any, steps: tuple[str | int, ...]) -> tuple[bool, Any]:
+    current = value
+    for key in steps:
         if isinstance(key, int):
             if type(current) is not list or key >= len(current):
                 return False, None
         elif type(current) is not dict or key not in current:
             return False, None
         current = current[key]
-        pos = m.end()
     return True, current
+
+
+def get_path(value: Any, path: str) -> tuple[bool, Any]:
+    """The value at a JSON path written by `child_path` (`$.value[0].resourceData`)."""
+    steps = path_steps(path)
+    return (False, None) if steps is None else _follow(value, steps)
 
 
 def _parent_of(value: Any, path: str) -> tuple[Any, str] | None:
     """The object holding the property at `path`, and the property name."""
-    head, dot, name = path.rpartition(".")
-    if dot and name.isascii() and name.isidentifier() and "]" not in name:
-        found, parent = get_path(value, head)
-        return (parent, name) if found and type(parent) is dict else None
-    m = re.search(r'(?:\.([A-Za-z_$][A-Za-z0-9_$]*)|\[("(?:[^"\\]|\\.)*")\])$', path)
-    if m is None:
+    steps = path_steps(path)
+    if not steps or not isinstance(steps[-1], str):
         return None
-    found, parent = get_path(value, path[: m.start()])
-    if not found or type(parent) is not dict:
-        return None
-    return parent, m.group(1) or json.loads(m.group(2))
+    found, parent = _follow(value, steps[:-1])
+    return (parent, steps[-1]) if found and type(parent) is dict else None
 
 
 def _container_paths(root: Any, wanted: set[int]) -> dict[int, str]:
