@@ -798,20 +798,30 @@ def _parent_of(value: Any, path: str) -> tuple[Any, str] | None:
 
 def _container_paths(root: Any, wanted: set[int]) -> dict[int, str]:
     """JSON paths of the dicts and lists in `wanted`, found by one walk of the body that
-    spells out a path only for what it finds."""
+    spells out a path only for what it finds and stops when it has found them all."""
     parents: list[tuple[int, str | int]] = []  # per visited node: its parent's node, its key
     found: dict[int, int] = {}
     stack: list[tuple[Any, int, str | int]] = [(root, -1, "")]
-    while stack and len(found) < len(wanted):
-        value, parent, key = stack.pop()
+    pop, push = stack.pop, stack.append
+    while stack:
+        value, parent, key = pop()
         node = len(parents)
         parents.append((parent, key))
-        if id(value) in wanted and id(value) not in found:
-            found[id(value)] = node
+        ident = id(value)
+        if ident in wanted and ident not in found:
+            found[ident] = node
+            if len(found) == len(wanted):
+                break
         if type(value) is dict:
-            stack.extend((v, node, k) for k, v in value.items() if type(v) in (dict, list))
+            for k, v in value.items():
+                t = type(v)
+                if t is dict or t is list:
+                    push((v, node, k))
         elif type(value) is list:
-            stack.extend((v, node, i) for i, v in enumerate(value) if type(v) in (dict, list))
+            for i, v in enumerate(value):
+                t = type(v)
+                if t is dict or t is list:
+                    push((v, node, i))
     out: dict[int, str] = {}
     for ident, node in found.items():
         keys: list[str | int] = []
