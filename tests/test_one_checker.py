@@ -184,3 +184,13 @@ def test_a_notification_is_typed_once_and_read_in_the_checking_walk(
     assert [(f.code, f.path) for f in batch.findings] == [
         ("type.unknown", "$.value[0].resourceData.mediaConfig")
     ]
+
+
+def test_validate_body_reads_a_collection_type_as_a_page_of_items() -> None:
+    from runtime.examples import validate_body
+
+    page = {"value": [{"id": "1", "isMuted": 1}], "@odata.count": 1}
+    report = validate_body(page, type="Collection(microsoft.graph.participant)")
+    assert [(f.code, f.path) for f in report.findings] == [
+        ("value.wrong-json-type", "$.value[0].isMuted")
+    ]
