@@ -12,9 +12,11 @@ from __future__ import annotations
 import base64
 import enum
 import importlib
+import json
 import math
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
@@ -157,6 +159,9 @@ class SchemaFacts(NamedTuple):
 class ReadError(ValueError):
     """A JSON value that does not fit its declared type, located by JSON path."""
 
+    sep: str = ": "
+    """How a message follows the subject it is about (`…targets[1] names #x, which…`)."""
+
     def __init__(self, path: str, message: str, code: str = "read.invalid") -> None:
         self.path = path
         self.message = message
@@ -183,6 +188,12 @@ def json_type(value: object) -> str:
     if isinstance(value, dict):
         return "object"
     return type(value).__name__
+
+
+def _names(message: str, code: str) -> ReadError:
+    err = ReadError("$", "names " + message, "read." + code)
+    err.sep = " "
+    return err
 
 
 def _wrong(expected: str, value: object) -> ReadError:
@@ -578,22 +589,379 @@ def codec_for_primitive(edm: str) -> PrimitiveCodec:
     return (_identity, _identity)
 
 
+# -- findings: what the checking read reports ------------------------------------------------------
+
+
+class Finding(NamedTuple):
+    """One thing a checking read found: severity, stable code, JSON path and message."""
+
+    severity: str  # "error" or "warning"
+    code: str
+    path: str
+    message: str
+
+
+FINDING_CODES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "read.wrong-json-type": "value.wrong-json-type",
+        "read.out-of-range": "value.out-of-range",
+        "read.unknown-enum-member": "enum.unknown-member",
+        "read.unknown-type": "type.unknown",
+        "read.not-assignable": "type.not-assignable",
+        "read.abstract": "type.abstract",
+        "read.bad-odata-type": "type.bad-annotation",
+        "read.null": "property.null",
+        "read.required": "property.required",
+        "read.undeclared": "property.undeclared",
+        "read.too-long": "value.too-long",
+        "read.non-finite": "value.non-finite",
+        "read.too-deep": "body.too-deep",
+    }
+)
+"""The finding code of each `ReadError` code; the others map `read.bad-x` to `value.bad-x`."""
+
+
+def finding_code(read_code: str) -> str:
+    """The stable finding code of a `ReadError` code (`read.bad-date` → `value.bad-date`)."""
+    found = FINDING_CODES.get(read_code)
+    return found if found is not None else "value." + read_code.removeprefix("read.")
+
+
+class DynamicProperty(NamedTuple):
+    """A type decided by the caller for an undeclared property of an open type, and why."""
+
+    qname: str
+    collection: bool = False
+    reason: str = "typed by the caller"
+
+
+class Checked(NamedTuple):
+    """The outcome of a checking read: the value (None when an error was found) and findings."""
+
+    value: Any
+    findings: tuple[Finding, ...]
+    dynamic: Mapping[str, Any] = MappingProxyType({})
+    """Dynamic properties read as their decided types, by JSON path."""
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding is an error."""
+        return not any(f.severity == "error" for f in self.findings)
+
+
+@attrs.define(kw_only=True)
+class ODataCollection:
+    """A collection response (`{"value": [...]}`) with its control information kept."""
+
+    value: list[Any] = attrs.field(factory=list)
+    odata_annotations: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    """`@odata.context`, `@odata.nextLink`, `@odata.count`, `@odata.deltaLink`, … as read."""
+    additional_data: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @property
+    def next_link(self) -> str | None:
+        """The URL of the next page, if any."""
+        link = self.odata_annotations.get("@odata.nextLink")
+        return link if isinstance(link, str) else None
+
+    @property
+    def delta_link(self) -> str | None:
+        """The URL to ask for changes since this page, if any."""
+        link = self.odata_annotations.get("@odata.deltaLink")
+        return link if isinstance(link, str) else None
+
+    @property
+    def count(self) -> int | None:
+        """`@odata.count`: how many items the whole collection holds, when asked for."""
+        count = self.odata_annotations.get("@odata.count")
+        return count if type(count) is int else None
+
+
+class UnknownSubtype:
+    """Marks an object read leniently whose `@odata.type` names a subtype this package lacks
+    under an abstract declared type: it keeps every property and the annotation."""
+
+    __slots__ = ()
+
+    @property
+    def odata_type(self) -> str:
+        """The `@odata.type` the body named."""
+        annotations: dict[str, Any] = getattr(self, "odata_annotations", {})
+        return str(annotations.get("@odata.type", ""))
+
+
+class _Record:
+    """A finding while the walk runs: located by its container (dict or list) and key, so
+    that a JSON path is computed only when there is something to report."""
+
+    __slots__ = ("code", "container", "key", "message", "severity")
+
+    def __init__(
+        self, container: Any, key: str | int | None, severity: str, code: str, message: str
+    ) -> None:
+        self.container = container
+        self.key = key
+        self.severity = severity
+        self.code = code
+        self.message = message
+
+
+class _Found(Exception):
+    """Raised by a reader whose value has findings about itself, which its parent locates and
+    words; `value` is the value read, or _FAILED when a finding is an error."""
+
+    def __init__(self, records: list[_Record], value: Any) -> None:
+        super().__init__()
+        self.records = records
+        self.value = value
+
+
+class _Failed(Exception):
+    """Raised by a reader whose value had an error, already kept where it was found."""
+
+
+class _Stop(Exception):
+    """A plain read's first error: a plain read collects nothing and ends there."""
+
+    def __init__(self, record: _Record) -> None:
+        super().__init__()
+        self.record = record
+
+
+_FAILED: Final[Any] = object()
+
+
+class _CheckContext:
+    """One checking read: its settings and findings, which only rare branches touch."""
+
+    __slots__ = ("dynamic", "partial", "paths", "records", "typed")
+
+    def __init__(self, partial: bool) -> None:
+        self.partial = partial
+        self.records: list[_Record] = []
+        self.dynamic: dict[tuple[int, str], DynamicProperty] = {}
+        self.paths: dict[tuple[int, str], str] = {}
+        self.typed: dict[tuple[int, str], Any] = {}
+
+
+def _note(record: _Record) -> bool:
+    """Keep a located finding; True when it is an error. A plain read (no check running)
+    drops warnings and stops at the first error."""
+    ctx = _CHECK.get()
+    if ctx is None:
+        if record.severity == "error":
+            raise _Stop(record)
+        return False
+    ctx.records.append(record)
+    return record.severity == "error"
+
+
+def _locate(found: _Found, container: Any, key: str | int | None, what: str) -> bool:
+    """Keep the findings a child reported about its own value; True when it failed."""
+    for r in found.records:
+        r.container, r.key = container, key
+        r.message = what + r.message
+        _note(r)
+    return found.value is _FAILED
+
+
+def _error_record(
+    container: Any, key: str | int | None, value: Any, exc: ReadError, what: str
+) -> _Record:
+    if type(value) is float and not math.isfinite(value):
+        message = f"{what} is a non-finite number literal, which JSON does not have"
+        return _Record(container, key, "error", "read.non-finite", message)
+    return _Record(container, key, "error", exc.code, what + exc.sep + exc.message)
+
+
+def _note_error(
+    container: Any, key: str | int | None, value: Any, exc: ReadError, what: str
+) -> bool:
+    _note(_error_record(container, key, value, exc, what))
+    return True
+
+
+_CHECK: Final[ContextVar[_CheckContext | None]] = ContextVar("odata_check", default=None)
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_PATH_STEP = re.compile(r'\.([A-Za-z_$][A-Za-z0-9_$]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
+_HINT_LIMIT = 6
+
+
+def child_path(parent: str, key: str | int) -> str:
+    """The JSON path of `key` (a property name or an index) inside the value at `parent`."""
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    if (key.isascii() and key.isidentifier()) or _IDENTIFIER.match(key):
+        return f"{parent}.{key}"
+    return f"{parent}[{json.dumps(key, ensure_ascii=False)}]"
+
+
+def path_steps(path: str) -> tuple[str | int, ...] | None:
+    """The keys and indexes of a JSON path written by `child_path`, or None if it is not one."""
+    steps = _STEPS.get(path)
+    if steps is None and path not in _STEPS:
+        steps = _parse_steps(path)
+        if len(_STEPS) < _STEPS_LIMIT:
+            # Bounded: a caller names the same few paths (`$.value[0].resourceData`) again.
+            _STEPS[path] = steps
+    return steps
+
+
+def _parse_steps(path: str) -> tuple[str | int, ...] | None:
+    if not path.startswith("$"):
+        return None
+    pos, steps = 1, []
+    while pos < len(path):
+        m = _PATH_STEP.match(path, pos)
+        if m is None:
+            return None
+        name, index, quoted = m.groups()
+        steps.append(int(index) if index is not None else name or json.loads(quoted))
+        pos = m.end()
+    return tuple(steps)
+
+
+_STEPS: Final[dict[str, tuple[str | int, ...] | None]] = {}
+_STEPS_LIMIT: Final = 1024
+
+
+def _follow(value: Any, steps: tuple[str | int, ...]) -> tuple[bool, Any]:
+    current = value
+    for key in steps:
+        if isinstance(key, int):
+            if type(current) is not list or key >= len(current):
+                return False, None
+        elif type(current) is not dict or key not in current:
+            return False, None
+        current = current[key]
+    return True, current
+
+
+def get_path(value: Any, path: str) -> tuple[bool, Any]:
+    """The value at a JSON path written by `child_path` (`$.value[0].resourceData`)."""
+    steps = path_steps(path)
+    return (False, None) if steps is None else _follow(value, steps)
+
+
+def _parent_of(value: Any, path: str) -> tuple[Any, str] | None:
+    """The object holding the property at `path`, and the property name."""
+    steps = path_steps(path)
+    if not steps or not isinstance(steps[-1], str):
+        return None
+    found, parent = _follow(value, steps[:-1])
+    return (parent, steps[-1]) if found and type(parent) is dict else None
+
+
+def _container_paths(root: Any, wanted: set[int]) -> dict[int, str]:
+    """JSON paths of the dicts and lists in `wanted`, found by one walk of the body that
+    spells out a path only for what it finds and stops when it has found them all."""
+    parents: list[tuple[int, str | int]] = []  # per visited node: its parent's node, its key
+    found: dict[int, int] = {}
+    stack: list[tuple[Any, int, str | int]] = [(root, -1, "")]
+    pop, push = stack.pop, stack.append
+    while stack:
+        value, parent, key = pop()
+        node = len(parents)
+        parents.append((parent, key))
+        ident = id(value)
+        if ident in wanted and ident not in found:
+            found[ident] = node
+            if len(found) == len(wanted):
+                break
+        if type(value) is dict:
+            for k, v in value.items():
+                t = type(v)
+                if t is dict or t is list:
+                    push((v, node, k))
+        elif type(value) is list:
+            for i, v in enumerate(value):
+                t = type(v)
+                if t is dict or t is list:
+                    push((v, node, i))
+    out: dict[int, str] = {}
+    for ident, node in found.items():
+        keys: list[str | int] = []
+        while node > 0:
+            node, key = parents[node]
+            keys.append(key)
+        path = "$"
+        for key in reversed(keys):
+            path = child_path(path, key)
+        out[ident] = path
+    return out
+
+
+def _short(items: list[str] | tuple[str, ...], limit: int = _HINT_LIMIT) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f", … ({len(items) - limit} more)" if len(items) > limit else "")
+
+
+def _ref_text(qname: str, collection: bool) -> str:
+    return f"Collection({qname})" if collection else qname
+
+
+_FLOAT_TYPES: Final = frozenset({"Edm.Single", "Edm.Double"})
+_DYNAMIC_READERS: Final = 1024
+
+
+def _finite(read: Callable[[Any], Any], edm: str) -> Callable[[Any], Any]:
+    def read_finite(value: Any) -> Any:
+        if type(value) is float and not math.isfinite(value):
+            raise ReadError(
+                "$",
+                "a non-finite number literal, which JSON does not have; "
+                f'{edm} writes it as the string "NaN", "INF" or "-INF"',
+                "read.non-finite",
+            )
+        return read(value)
+
+    return read_finite
+
+
+def _finite_decimal(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def read_finite(value: Any) -> Any:
+        out = read(value)
+        if not out.is_finite():
+            raise ReadError(
+                "$", f"{value!r} is allowed only for Edm.Single and Edm.Double", "read.non-finite"
+            )
+        return out
+
+    return read_finite
+
+
+def _bounded(read: Callable[[Any], Any], max_length: int) -> Callable[[Any], Any]:
+    def read_bounded(value: Any) -> Any:
+        out = read(value)
+        if len(out) > max_length:
+            raise ReadError(
+                "$", f"has MaxLength={max_length}, got {len(out)} characters", "read.too-long"
+            )
+        return out
+
+    return read_bounded
+
+
 # -- the converter ---------------------------------------------------------------------------------
 
 T = TypeVar("T", bound=ODataObject)
 _StructureFn = Callable[[Any, str], Any]
 _UnstructureFn = Callable[[Any], Any]
+_Reader = Callable[[Any], Any]
 
 
 class ODataConverter(cattrs.Converter):
-    """A cattrs converter for the generated classes, driven by the package's schema facts.
+    """A cattrs converter for the generated classes, driven by the package's schema facts; also
+    the package's checker.
 
     Hooks are compiled per class on first use from one hook factory, so start-up costs nothing
-    however many classes the package has. `strict` refuses unknown `@odata.type` names and enum
-    values instead of keeping them, and `null` for a property that is not nullable instead of
-    keeping it; `always_emit_type` writes `@odata.type` on every object (the
-    Graph documentation's style) instead of only where the runtime type differs from the declared
-    one.
+    however many classes the package has. Reading and checking are one walk: `check` collects
+    every finding with its JSON path, `read` raises the first error. `strict` makes unknown
+    `@odata.type` names, unknown enum members, `null` where not nullable and undeclared
+    properties of closed types errors (lenient keeps them, with a warning);
+    `always_emit_type` writes `@odata.type` on every object (the Graph documentation's style)
+    instead of only where the runtime type differs from the declared one.
     """
 
     def __init__(
@@ -611,11 +979,17 @@ class ODataConverter(cattrs.Converter):
         self.always_emit_type = always_emit_type
         self._classes: dict[str, type[ODataObject]] = {}
         self._enums: dict[str, type[OpenEnum]] = {}
-        self._readers: dict[str, Callable[[dict[str, Any]], ODataObject]] = {}
-        self._dispatch: dict[tuple[str, str | None], Callable[[dict[str, Any]], ODataObject]] = {}
+        self._readers: dict[str, _Reader] = {}
+        self._unknown_readers: dict[str, _Reader] = {}
+        self._dynamic_readers: dict[tuple[str, bool, str], _Reader] = {}
+        self._walkers: dict[str, _Reader] = {}
+        self._dispatch: dict[tuple[str, str | None], _Reader] = {}
         self._writers: dict[type[ODataObject], Callable[[ODataObject], dict[str, Any]]] = {}
         self._parameter_classes: set[type[ODataObject]] = set()
         self._assignable: dict[str, frozenset[str]] = {}
+        self._declared_below: dict[str, dict[str, tuple[str, ...]]] = {}
+        # Unknown names are a sender's mistake but only a receiver's surprise.
+        self._unknown_severity = "error" if strict else "warning"
         self.register_structure_hook_factory(_is_odata_class, self._structure_hook)
         self.register_unstructure_hook_factory(_is_odata_class, self._unstructure_hook)
 
@@ -640,6 +1014,16 @@ class ODataConverter(cattrs.Converter):
     def _import(self, module: str, name: str) -> Any:
         return getattr(importlib.import_module(f"{self.package}.{module}"), name)
 
+    def unknown_subtype_of(self, qname: str) -> type[ODataObject]:
+        """The class of objects whose `@odata.type` is unknown under the abstract `qname`."""
+        key = "?" + qname
+        cls = self._classes.get(key)
+        if cls is None:
+            base = self.class_of(qname)
+            made = type(f"Unknown{base.__name__}", (base, UnknownSubtype), {})
+            cls = self._classes[key] = attrs.define(kw_only=True)(made)
+        return cls
+
     def assignable_to(self, qname: str) -> frozenset[str]:
         """`qname` and every type deriving from it."""
         found = self._assignable.get(qname)
@@ -662,23 +1046,172 @@ class ODataConverter(cattrs.Converter):
                 props[p.name] = p
         return tuple(props.values())
 
-    # -- reading ------------------------------------------------------------------------------
+    def required(self, qname: str) -> tuple[PropertyFacts, ...]:
+        """Properties a complete body must carry: not nullable, not key, computed or navigation."""
+        return tuple(
+            p
+            for p in self.all_properties(qname)
+            if not (p.nullable or p.key or p.computed or p.navigation)
+        )
+
+    def declared_below(self, qname: str, name: str) -> tuple[str, ...]:
+        """Types derived from `qname` that declare property `name` (for undeclared hints)."""
+        table = self._declared_below.get(qname)
+        if table is None:
+            own = {p.name for p in self.all_properties(qname)}
+            collected: dict[str, list[str]] = {}
+            for derived in sorted(self.facts.derived.get(qname, ())):
+                for p in self.all_properties(derived):
+                    if p.name not in own and derived not in collected.get(p.name, ()):
+                        collected.setdefault(p.name, []).append(derived)
+            table = {k: tuple(v) for k, v in collected.items()}
+            self._declared_below[qname] = table
+        return table.get(name, ())
+
+    def concrete(self, qname: str) -> list[str]:
+        """The concrete types assignable to `qname`, sorted."""
+        return sorted(q for q in self.assignable_to(qname) if not self.facts.types[q].abstract)
+
+    # -- checking and reading: one walk -------------------------------------------------------
+
+    def check(
+        self,
+        data: Any,
+        qname: str,
+        *,
+        collection: bool = False,
+        partial: bool = False,
+        dynamic: Mapping[str, DynamicProperty] | None = None,
+    ) -> Checked:
+        """Read `data` as `qname`, collecting every finding with its JSON path.
+
+        `collection` reads a collection response (`{"value": [...]}` with its control
+        information); `partial` (PATCH bodies, responses, notifications) does not require the
+        properties a complete body must carry; `dynamic` types undeclared properties of open
+        types by JSON path. The value is None when a finding is an error.
+        """
+        known = qname in self.facts.types or qname in self.facts.enums
+        if not known and not qname.startswith("Edm."):
+            message = (
+                f"the declared type {qname} is not in this models package ({self.package}); "
+                "nothing was checked"
+            )
+            return Checked(None, (Finding("error", "type.unknown", "$", message),))
+        ctx = _CheckContext(partial)
+        if dynamic:
+            for path, decided in dynamic.items():
+                located = _parent_of(data, path)
+                if located is not None:
+                    at = (id(located[0]), located[1])
+                    ctx.dynamic[at] = decided
+                    ctx.paths[at] = path
+        token = _CHECK.set(ctx)
+        try:
+            value = self._root(data, qname, collection)
+        finally:
+            _CHECK.reset(token)
+        if not ctx.records and value is not _FAILED:
+            if not ctx.typed:
+                return Checked(value, ())
+            typed = {ctx.paths[at]: v for at, v in ctx.typed.items()}
+            return Checked(value, (), MappingProxyType(typed))
+        findings = self._findings(data, ctx.records)
+        typed = {ctx.paths[at]: v for at, v in ctx.typed.items()}
+        if value is _FAILED or any(f.severity == "error" for f in findings):
+            value = None
+        return Checked(value, findings, MappingProxyType(typed))
+
+    def _root(self, data: Any, qname: str, collection: bool) -> Any:
+        what = ""
+        try:
+            if not collection and qname in self.facts.types:
+                return self._walk(data, qname)
+            what = f"the body ({_ref_text(qname, collection)})"
+            if collection:
+                reader = self._envelope_reader(qname, what)
+            else:
+                reader = self._slot_reader(qname, False, what)
+            return reader(data)
+        except ReadError as exc:
+            what = what or f"the body ({_ref_text(qname, collection)})"
+            _note_error(None, None, data, exc, what)
+        except _Failed:
+            pass
+        except _Found as found:
+            what = what or f"the body ({_ref_text(qname, collection)})"
+            if not _locate(found, None, None, what):
+                return found.value
+        except RecursionError:
+            message = "the body nests typed values too deeply to be read; nothing was checked"
+            _note(_Record(None, None, "error", "read.too-deep", message))
+        return _FAILED
+
+    def _findings(self, root: Any, records: list[_Record]) -> tuple[Finding, ...]:
+        if not records:
+            return ()
+        wanted = {id(r.container) for r in records if r.container is not None}
+        paths = _container_paths(root, wanted) if wanted else {}
+        out = []
+        for r in records:
+            path = "$" if r.container is None else paths.get(id(r.container), "$")
+            if r.key is not None:
+                path = child_path(path, r.key)
+            out.append(Finding(r.severity, finding_code(r.code), path, r.message))
+        return tuple(out)
 
     def read(self, data: Any, qname: str) -> Any:
-        """Read a JSON value of declared structured type `qname` (polymorphic)."""
-        if type(data) is not dict:
-            raise _wrong(f"an object ({qname})", data)
-        odata_type = data.get("@odata.type")
-        if odata_type is not None and type(odata_type) is not str:
-            raise ReadError("$", "@odata.type must be a string", "read.bad-odata-type")
-        reader = self._dispatch.get((qname, odata_type))
-        if reader is None:
-            reader = self._dispatch_for(qname, odata_type)
-        return reader(data)
+        """Read a JSON value of declared structured type `qname` (polymorphic); raises
+        `ReadError` with the JSON path of the first error, keeps what only warns."""
+        what = f"the body ({qname})"
+        try:
+            return self._walk(data, qname)
+        except ReadError as exc:
+            record = _error_record(None, None, data, exc, what)
+        except _Found as found:
+            errors = [r for r in found.records if r.severity == "error"]
+            if not errors:
+                return found.value
+            record = errors[0]
+            record.message = what + record.message
+        except _Stop as stop:
+            record = stop.record
+        except RecursionError:
+            raise ReadError("$", "the body nests too deeply to be read", "read.too-deep") from None
+        (finding,) = self._findings(data, [record])
+        raise ReadError(finding.path, record.message, record.code)
 
-    def _dispatch_for(
-        self, qname: str, odata_type: str | None
-    ) -> Callable[[dict[str, Any]], ODataObject]:
+    def _walk(self, data: Any, qname: str) -> Any:
+        """Read a structured value: `ReadError` when unreadable, `_Failed` when an error was
+        kept, `_Found` with findings about the value itself."""
+        return self._walker(qname)(data)
+
+    def _walker(self, qname: str) -> _Reader:
+        """The reader of values declared as `qname`: dispatch on `@odata.type`, then read."""
+        walker = self._walkers.get(qname)
+        if walker is not None:
+            return walker
+        dispatch = self._dispatch
+        dispatch_for = self._dispatch_for
+
+        def walk(data: Any) -> Any:
+            if type(data) is not dict:
+                raise _wrong("an object", data)
+            odata_type = data.get("@odata.type")
+            if odata_type is not None and type(odata_type) is not str:
+                raise ReadError(
+                    "$",
+                    f"@odata.type must be a string naming a type, got {json_type(odata_type)}",
+                    "read.bad-odata-type",
+                )
+            reader = dispatch.get((qname, odata_type))
+            if reader is None:
+                reader = dispatch_for(qname, odata_type)
+            return reader(data)
+
+        self._walkers[qname] = walk
+        return walk
+
+    def _dispatch_for(self, qname: str, odata_type: str | None) -> _Reader:
         """The reader for a declared type and an `@odata.type`, checked; cached when known."""
         target = qname
         if odata_type is not None:
@@ -686,143 +1219,274 @@ class ODataConverter(cattrs.Converter):
             if named != qname:
                 if named not in self.facts.types:
                     if self.strict:
-                        raise ReadError(
-                            "$",
-                            f"unknown type {odata_type!r} where {qname} is declared",
-                            "read.unknown-type",
-                        )
-                elif named not in self.assignable_to(qname):
-                    raise ReadError(
-                        "$",
-                        f"{odata_type!r} is not {qname} or a type derived from it",
-                        "read.not-assignable",
+                        raise _names(f"{odata_type!r}, a type the metadata lacks", "unknown-type")
+                    return self._unknown_type_reader(qname, odata_type)
+                accepted = self.assignable_to(qname)
+                if named not in accepted:
+                    raise _names(
+                        f"{odata_type}, which is not {qname} or derived from it; "
+                        f"accepted: {_short(sorted(accepted))}",
+                        "not-assignable",
                     )
-                else:
-                    target = named
+                target = named
         if self.facts.types[target].abstract:
             concrete = self.concrete(target)
             raise ReadError(
                 "$",
-                f"{target} is abstract: name a concrete type with @odata.type"
-                + (f" (one of {', '.join(concrete[:5])})" if concrete else ""),
+                f"{target} is abstract and the object names no concrete type with @odata.type"
+                + (f"; use one of {_short(concrete)}" if concrete else ""),
                 "read.abstract",
             )
         reader = self._readers.get(target)
         if reader is None:
             reader = self._compile_reader(target)
-        # Unknown names are not cached: a sender could otherwise grow the cache without bound.
-        if odata_type is None or odata_type.removeprefix("#") in self.facts.types:
-            self._dispatch[qname, odata_type] = reader
+        self._dispatch[qname, odata_type] = reader
         return reader
 
-    def concrete(self, qname: str) -> list[str]:
-        """The concrete types assignable to `qname`, sorted."""
-        return sorted(q for q in self.assignable_to(qname) if not self.facts.types[q].abstract)
+    def _unknown_type_reader(self, qname: str, odata_type: str) -> _Reader:
+        """A subtype the package lacks, read leniently as the nearest type it knows: the declared
+        type, or a generic unknown subtype of it when it is abstract. Not cached: a sender
+        could otherwise grow the cache without bound."""
+        if self.facts.types[qname].abstract:
+            reader = self._unknown_readers.get(qname)
+            if reader is None:
+                cls = self.unknown_subtype_of(qname)
+                reader = self._unknown_readers[qname] = self._compile_reader(qname, cls)
+            kept = f"kept as an unknown subtype of {qname}"
+        else:
+            reader = self._readers.get(qname) or self._compile_reader(qname)
+            kept = f"read as {qname}"
+        message = (
+            f"@odata.type {odata_type!r} names a type the metadata lacks where {qname} is "
+            f"declared; {kept}"
+        )
 
-    def _value_reader(self, p: PropertyFacts) -> Callable[[Any], Any]:
+        def read_unknown(data: dict[str, Any]) -> Any:
+            _note(_Record(data, None, "warning", "read.unknown-type", message))
+            return reader(data)
+
+        return read_unknown
+
+    def _slot_reader(self, qname: str, collection: bool, what: str) -> _Reader:
+        """The reader of a value declared as `qname` (or a collection of it) outside a type."""
+        kind = "primitive"
+        if qname in self.facts.types:
+            kind = "complex"
+        elif qname in self.facts.enums:
+            kind = "enum"
+        p = PropertyFacts(name="", attr="", type=qname, kind=kind, collection=collection)
+        return self._value_reader(p, what)
+
+    def _value_reader(self, p: PropertyFacts, what: str) -> _Reader:
         if p.kind == "primitive":
-            item: Callable[[Any], Any] = codec_for_primitive(p.type)[0]
+            item: _Reader = codec_for_primitive(p.type)[0]
+            if p.type in _FLOAT_TYPES:
+                item = _finite(item, p.type)
+            elif p.type == "Edm.Decimal":
+                item = _finite_decimal(item)
+            if p.max_length is not None and p.type == "Edm.String":
+                item = _bounded(item, p.max_length)
         elif p.kind == "enum":
             item = self._enum_reader(p.type)
         else:
-            qname = p.type
-            read = self.read
-
-            def item(value: Any) -> Any:
-                return read(value, qname)
+            item = self._walker(p.type)
 
         if not p.collection:
             return item
+        nullable = p.nullable
+        item_what = f"an item of {what}"
+        null_severity = "error" if self.strict else "warning"
 
         def read_list(value: Any) -> list[Any]:
             if type(value) is not list:
-                raise _wrong(f"an array of {p.type}", value)
+                raise _wrong("an array", value)
             out: list[Any] = []
+            failed = False
             for i, v in enumerate(value):
                 if v is None:
+                    if not nullable:
+                        message = f'{what} is Nullable="false", got a null item'
+                        record = _Record(value, i, null_severity, "read.null", message)
+                        failed = _note(record) or failed
                     out.append(None)
                     continue
                 try:
                     out.append(item(v))
                 except ReadError as exc:
-                    raise exc.at(f"$[{i}]") from None
+                    failed = _note_error(value, i, v, exc, item_what)
+                except _Failed:
+                    failed = True
+                except _Found as found:
+                    if _locate(found, value, i, item_what):
+                        failed = True
+                    else:
+                        out.append(found.value)
+            if failed:
+                raise _Failed
             return out
 
         return read_list
 
-    def _enum_reader(self, qname: str) -> Callable[[Any], Any]:
+    def _enum_reader(self, qname: str) -> _Reader:
         facts = self.facts.enums[qname]
-        known = {name for name, _ in facts.members}
+        names = [name for name, _ in facts.members]
+        known = frozenset(names)
         strict = self.strict
+        severity = "error" if strict else "warning"
+        kept = "" if strict else "; kept as an unknown value"
+
+        def unknown(parts: list[str]) -> list[_Record]:
+            return [
+                _Record(
+                    None,
+                    None,
+                    severity,
+                    "read.unknown-enum-member",
+                    f": {qname} has no member {part!r} (members: {_short(names, 12)}){kept}",
+                )
+                for part in parts
+            ]
 
         def read_enum(value: Any) -> Any:
             if type(value) is not str:
-                raise _wrong(f"a {qname} member name", value)
+                raise _wrong("a member name string", value)
             cls = self.enum_of(qname)
             if facts.flags:
-                parts = [s.strip() for s in value.split(",")] if value else []
-                if strict and any(s not in known for s in parts):
-                    raise ReadError(
-                        "$",
-                        f"{value!r} has a member {qname} does not declare",
-                        "read.unknown-enum-member",
-                    )
-                flags = FlagValue(cls(s) for s in parts)
+                parts = [s.strip() for s in value.split(",")]
+                bad = [s for s in parts if s not in known]
+                flags = FlagValue(cls(s) for s in parts if s)
                 flags.wire = value
+                if bad:
+                    raise _Found(unknown(bad), _FAILED if strict else flags)
                 return flags
-            if strict and value not in known:
-                raise ReadError(
-                    "$", f"{value!r} is not a member of {qname}", "read.unknown-enum-member"
-                )
-            return cls(value)
+            if value not in known:
+                raise _Found(unknown([value]), _FAILED if strict else cls(value))
+            member = cls._value2member_map_.get(value)  # the enum's own lookup, without a call
+            return member if member is not None else cls(value)
 
         return read_enum
 
-    def _compile_reader(self, qname: str) -> Callable[[dict[str, Any]], ODataObject]:
-        cls = self.class_of(qname)
-        # Lenient mode keeps a null that Nullable="false" forbids (Graph sends some), so that
-        # writing back is lossless; strict mode refuses it.
+    def _envelope_reader(self, qname: str, what: str) -> _Reader:
+        """A collection response: `value` read item by item, control information kept."""
+        items = self._slot_reader(qname, True, what)
         strict = self.strict
-        fields: dict[str, tuple[str, Callable[[Any], Any], bool]] = {}
-        for p in self.all_properties(qname):
-            fields[p.name] = (p.attr, self._value_reader(p), p.nullable or p.collection)
 
+        def read_envelope(data: Any) -> ODataCollection:
+            if type(data) is not dict:
+                raise ReadError(
+                    "$",
+                    "expected an object with the items in `value` (a collection response), "
+                    f"got {json_type(data)}",
+                    "read.wrong-json-type",
+                )
+            failed = False
+            out = ODataCollection()
+            for key, v in data.items():
+                if key == "value":
+                    try:
+                        out.value = items(v)
+                    except ReadError as exc:
+                        failed = _note_error(data, key, v, exc, f"{what}.value")
+                    except _Failed:
+                        failed = True
+                    except _Found as found:
+                        if _locate(found, data, key, f"{what}.value"):
+                            failed = True
+                        else:
+                            out.value = found.value
+                elif "@" in key:
+                    out.odata_annotations[key] = v
+                else:
+                    out.additional_data[key] = v
+                    message = (
+                        f"a collection response holds `value` and control information; "
+                        f"{key!r} is neither"
+                    )
+                    severity = "error" if strict else "warning"
+                    record = _Record(data, key, severity, "read.undeclared", message)
+                    failed = _note(record) or failed
+            if "value" not in data:
+                message = "a collection response carries its items in `value`, which is missing"
+                failed = _note(_Record(data, "value", "error", "read.required", message))
+            if failed:
+                raise _Failed
+            return out
+
+        return read_envelope
+
+    def _compile_reader(self, qname: str, cls: type[ODataObject] | None = None) -> _Reader:
+        cls = cls if cls is not None else self.class_of(qname)
+        strict = self.strict
+        null_severity = "error" if strict else "warning"
+        fields: dict[str, tuple[str, _Reader, bool, str]] = {}
+        for p in self.all_properties(qname):
+            what = f"{qname}.{p.name} (declared {_ref_text(p.type, p.collection)})"
+            fields[p.name] = (p.attr, self._value_reader(p, what), p.nullable, what)
+        order = [p.name for p in self.required(qname)]
+        required = frozenset(order)
         own_type = "#" + qname
+        undeclared = self._undeclared
 
         def reader(data: dict[str, Any]) -> ODataObject:
-            # The hot path of every read: the annotation and extra dicts are made only when
-            # needed, since most objects carry neither.
+            # The hot path of every read and check: the annotation and extra containers are
+            # made only when needed, and findings are kept only in the rare branches.
             kwargs: dict[str, Any] = {}
             annotations: dict[str, Any] | None = None
             extra: dict[str, Any] | None = None
+            failed = False
             names_own_type = False
-            key = ""
-            try:
-                for key, value in data.items():
-                    field = fields.get(key)
-                    if field is not None:
-                        attr, read_value, nullable = field
-                        if value is not None:
-                            kwargs[attr] = read_value(value)
-                        elif nullable or not strict:
-                            kwargs[attr] = None
+            entries = iter(data.items())
+            key = attr = what = ""
+            value: Any = None
+            while True:
+                # The loop resumes after a finding: every property is checked in one walk.
+                try:
+                    for key, value in entries:
+                        field = fields.get(key)
+                        if field is not None:
+                            attr, read_value, nullable, what = field
+                            if value is not None:
+                                kwargs[attr] = read_value(value)
+                            else:
+                                kwargs[attr] = None
+                                if not nullable:
+                                    message = f'{what} is Nullable="false", got null'
+                                    record = _Record(data, key, null_severity, "read.null", message)
+                                    failed = _note(record) or failed
+                        elif key == "@odata.type" and value == own_type:
+                            # The class says it: kept as a flag, not as an annotation.
+                            names_own_type = True
+                        elif "@" in key:
+                            if annotations is None:
+                                annotations = {}
+                            annotations[key] = value
                         else:
-                            raise ReadError(
-                                "$", f"null where {qname}/{key} is not nullable", "read.null"
-                            )
-                    elif key == "@odata.type" and value == own_type:
-                        # The class says it: kept as a flag, not as an annotation.
-                        names_own_type = True
-                    elif "@" in key:
-                        if annotations is None:
-                            annotations = {}
-                        annotations[key] = value
+                            if extra is None:
+                                extra = {}
+                            extra[key] = value
+                            failed = undeclared(data, key, value, qname) or failed
+                    break
+                except ReadError as exc:
+                    failed = _note_error(data, key, value, exc, what)
+                except _Failed:
+                    failed = True
+                except _Found as found:
+                    if _locate(found, data, key, what):
+                        failed = True
                     else:
-                        if extra is None:
-                            extra = {}
-                        extra[key] = value
-            except ReadError as exc:
-                raise exc.at(f"$.{key}") from None
+                        kwargs[attr] = found.value
+            if required and not required.issubset(data):
+                ctx = _CHECK.get()
+                if ctx is not None and not ctx.partial:
+                    for name in sorted(required.difference(data), key=order.index):
+                        subject = fields[name][3].replace(" (declared ", " (")
+                        message = (
+                            f'{subject} is required in a request body (Nullable="false") but '
+                            "is missing"
+                        )
+                        failed = _note(_Record(data, name, "error", "read.required", message))
+            if failed:
+                raise _Failed
             obj = cls(**kwargs)
             if annotations is not None:
                 obj.odata_annotations = annotations
@@ -832,8 +1496,72 @@ class ODataConverter(cattrs.Converter):
                 obj._odata_type_read = True
             return obj
 
-        self._readers[qname] = reader
+        if cls is self._classes.get(qname):
+            self._readers[qname] = reader
         return reader
+
+    def _undeclared(self, data: dict[str, Any], key: str, value: Any, owner: str) -> bool:
+        """A property `owner` does not declare: a dynamic one typed by the caller, else a
+        finding (a warning on an open type) with the derived types that declare it. True
+        when that is an error."""
+        facts = self.facts.types[owner]
+        ctx = _CHECK.get()
+        if facts.open and ctx is not None and ctx.dynamic:
+            decided = ctx.dynamic.get((id(data), key))
+            if decided is not None:
+                ref = _ref_text(decided.qname, decided.collection)
+                what = f"{owner}.{key} ({decided.reason}: {ref})"
+                at = (decided.qname, decided.collection, what)
+                read = self._dynamic_readers.get(at)
+                if read is None:
+                    read = self._slot_reader(decided.qname, decided.collection, what)
+                    if len(self._dynamic_readers) < _DYNAMIC_READERS:
+                        # Bounded: the reasons name URLs, but a bot follows few calls at once.
+                        self._dynamic_readers[at] = read
+                try:
+                    typed = read(value)
+                except ReadError as exc:
+                    return _note_error(data, key, value, exc, what)
+                except _Failed:
+                    return True
+                except _Found as found:
+                    if _locate(found, data, key, what):
+                        return True
+                    typed = found.value
+                ctx.typed[id(data), key] = typed
+                return False
+        below = self.declared_below(owner, key)
+        hint = f"; declared on {_short(below)}, name it with @odata.type" if below else ""
+        if facts.open:
+            severity = "warning"
+            message = (
+                f"{owner} does not declare {key!r}; kept as a dynamic property of the open "
+                f"type{hint}"
+            )
+        else:
+            severity = "error" if self.strict else "warning"
+            message = f"{owner} does not declare {key!r} and is not an open type{hint}"
+        failed = _note(_Record(data, key, severity, "read.undeclared", message))
+        # A dynamic value that names its type can still be checked against that type.
+        if type(value) is dict:
+            named = value.get("@odata.type")
+            if type(named) is str and named.removeprefix("#") in self.facts.types:
+                what = f"{owner}.{key}"
+                try:
+                    self._walk(value, named.removeprefix("#"))
+                except ReadError as exc:
+                    failed = _note_error(data, key, value, exc, what)
+                except _Failed:
+                    failed = True
+                except _Found as found:
+                    failed = _locate(found, data, key, what) or failed
+            elif type(named) is str:
+                message = (
+                    f"the dynamic property {owner}.{key} names {named!r}, a type the metadata lacks"
+                )
+                record = _Record(data, key, self._unknown_severity, "read.unknown-type", message)
+                failed = _note(record) or failed
+        return failed
 
     def _structure_hook(self, cls: type[Any]) -> _StructureFn:
         qname = cls.ODATA_TYPE[1:]
@@ -907,6 +1635,24 @@ class ODataConverter(cattrs.Converter):
     def _unstructure_hook(self, cls: type[Any]) -> _UnstructureFn:
         declared = cls.ODATA_TYPE[1:]
         return lambda obj: self.write(obj, declared)
+
+    def write_value(self, value: Any, qname: str, *, collection: bool = False) -> Any:
+        """Write any value declared as `qname` (or a collection of it) back to JSON: objects,
+        collection responses, lists, enums and primitives."""
+        if isinstance(value, ODataCollection):
+            out = dict(value.odata_annotations)
+            out["value"] = self.write_value(value.value, qname, collection=True)
+            out.update(value.additional_data)
+            return out
+        if collection and isinstance(value, list):
+            return [None if v is None else self.write_value(v, qname) for v in value]
+        if value is None:
+            return None
+        if isinstance(value, ODataObject):
+            return self.write(value, qname)
+        if qname in self.facts.enums:
+            return _write_enum(value)
+        return codec_for_primitive(qname)[1](value)
 
     # -- the cattrs-style entry points, typed -------------------------------------------------
 

@@ -7,8 +7,9 @@ The Python API behind `python -m runtime examples` and `python -m runtime valida
 - `validate_body(value, type=… | request=… | notification=True)` checks one parsed body.
 - `render_text` and `render_json` turn reports into the CLI's output.
 
-Each body is typed (`runtime.resolve_type`), validated (`runtime.validate`) and, when it has no
-errors, read into the generated models and written back (`runtime.roundtrip`). Requests are what a
+Each body is typed (`runtime.resolve_type`), then checked and read in one walk by the models
+package's checker (`runtime.validate.check`) and, when it has no errors, the value read is
+written back and compared with the body (`runtime.roundtrip`). Requests are what a
 bot sends, so by default they are validated strictly; responses and notifications are what it
 receives, so leniently (`Policy`).
 """
@@ -30,8 +31,8 @@ from .resolve_type import (
     type_request,
     type_response,
 )
-from .roundtrip import roundtrip
-from .validate import DynamicType, Mode, TypeRef, validate
+from .roundtrip import written_back
+from .validate import DynamicType, Mode, TypeRef, check
 
 Policy = Literal["by-direction", "strict", "lenient"]
 """How strictly to validate: requests strict and received bodies lenient, or one mode for all."""
@@ -156,14 +157,16 @@ def check_body(
     dynamic: Mapping[str, DynamicType] | None = None,
     typing_findings: Iterable[Finding] = (),
 ) -> BodyReport:
-    """Validate a parsed body as `declared`; round-trip it when nothing is an error."""
+    """Check and read a parsed body as `declared` in one walk; when nothing is an error, write
+    back what was read and compare it with the body."""
     findings = list(typing_findings)
     if declared is None:
         return BodyReport(None, tuple(findings))
-    findings.extend(validate(value, declared, mode=mode, partial=partial, dynamic=dynamic))
+    outcome = check(value, declared, mode=mode, partial=partial, dynamic=dynamic)
+    findings.extend(outcome.findings)
     tripped: bool | None = None
     if not has_errors(findings):
-        result = roundtrip(value, declared, dynamic=dynamic)
+        result = written_back(value, declared, outcome, dynamic)
         findings.extend(result.findings)
         tripped = result.ok
     return BodyReport(str(declared), tuple(findings), tripped)
@@ -187,7 +190,9 @@ def validate_body(
     if sum(chosen) != 1:
         raise ValueError("give exactly one of type=, request= or notification=True")
     if type is not None:
-        return check_body(value, TypeRef.parse(type), mode=mode or "strict", partial=partial)
+        ref = TypeRef.parse(type)
+        # A collection is a response (a page of items), which need not carry every property.
+        return check_body(value, ref, mode=mode or "strict", partial=partial or ref.collection)
     if request is not None:
         method, _, url = request.strip().partition(" ")
         if not url.strip():

@@ -27,6 +27,7 @@ from .errors import InvalidBodyError
 from .findings import DEFAULT_MAX_FINDINGS, Finding, cap_findings, has_errors
 from .json_reader import DEFAULT_LIMITS, JsonLimits, read_json
 from .requests import Validator
+from .validate import check as check_body
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +148,18 @@ def parse_notifications(
         value = read.value
     else:
         value = body
-    check = validator if validator is not None else lenient_notification_validator()
-    findings = list(check(value, NOTIFICATIONS))
+    typing = type_notification(value)  # typed once, for the check and the read alike
+    if validator is None and converter is None:
+        # One walk checks the body and reads every resourceData as its decided type.
+        outcome = check_body(
+            value, NOTIFICATIONS, mode="lenient", partial=True, dynamic=typing.dynamic
+        )
+        findings = [*typing.findings, *outcome.findings]
+        typed_data: Mapping[str, Any] | None = outcome.dynamic
+    else:
+        check = validator if validator is not None else lenient_notification_validator()
+        findings = list(check(value, NOTIFICATIONS))
+        typed_data = None
     if has_errors(findings):
         raise InvalidBodyError("notification body", cap_findings(findings))
     if type(value) is not dict or type(value.get("value")) is not list:
@@ -157,7 +168,7 @@ def parse_notifications(
             [*findings, Finding("error", "notification.no-value", "$", "no `value` array")],
         )
     conv = converter if converter is not None else generated.converter()
-    dynamic = type_notification(value).dynamic
+    dynamic = typing.dynamic
     out: list[Notification] = []
     problems: list[Finding] = []
     for i, item in enumerate(value["value"]):
@@ -183,7 +194,10 @@ def parse_notifications(
         data = item.get("resourceData")
         decided = dynamic.get(f"{path}.resourceData")
         try:
-            typed = _read_data(conv, data, decided.type.qname if decided else None)
+            if typed_data is not None and f"{path}.resourceData" in typed_data:
+                typed = typed_data[f"{path}.resourceData"]
+            else:
+                typed = _read_data(conv, data, decided.type.qname if decided else None)
         except ReadError as exc:
             problems.append(
                 Finding(

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -57,6 +57,7 @@ DEPRECATED_ROOTS: Mapping[str, str] = {"app": "/communications"}
 _VERSIONS = frozenset({"beta", "v1.0"})
 _KEY_SEGMENT = re.compile(r"^([^()]+)\((.*)\)$")
 _SUCCESS_BODY_STATUSES = frozenset({200, 201})
+_RESOLVED_LIMIT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,12 @@ class BodyTyping:
 
 def split_path(url: str) -> list[str]:
     """The resource path segments of a URL: no host, version, query, or empty segments."""
+    return list(_split_path(url))
+
+
+@lru_cache(maxsize=1024)
+def _split_path(url: str) -> tuple[str, ...]:
+    # Bounded: a bot sees the same few calls' URLs in notification after notification.
     path = urlsplit(url.strip()).path
     segments: list[str] = []
     for raw in path.split("/"):
@@ -106,7 +113,7 @@ def split_path(url: str) -> list[str]:
             segments.append(segment)
     if segments and segments[0] in _VERSIONS:
         segments = segments[1:]
-    return segments
+    return tuple(segments)
 
 
 class Routes:
@@ -127,6 +134,7 @@ class Routes:
             }
         )
         self._operations: dict[tuple[str, bool], dict[str, OperationFacts]] = {}
+        self._resolved: dict[tuple[str, ...], tuple[Target | None, str]] = {}
         for overloads in facts.operations.values():
             for op in overloads:
                 if op.binding is None:
@@ -172,6 +180,16 @@ class Routes:
 
     def resolve(self, segments: list[str]) -> tuple[Target | None, str]:
         """Walk the segments; the target, or None and why not."""
+        key = tuple(segments)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolve(segments)
+            if len(self._resolved) < _RESOLVED_LIMIT:
+                # Bounded: ids make every call's URLs new, but a bot follows few calls at once.
+                self._resolved[key] = found
+        return found
+
+    def _resolve(self, segments: list[str]) -> tuple[Target | None, str]:
         lowered = [s.lower() for s in segments]
         state: TypeRef | None = None
         rest = 0

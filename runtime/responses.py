@@ -26,7 +26,8 @@ from .requests import Validator
 
 
 def lenient_validator() -> Validator:
-    """The default validator for what we receive: lenient and partial (responses omit things)."""
+    """A validator for what we receive, lenient and partial (responses omit things); without
+    one, `read_body` checks and reads in one walk."""
     from .validate import validate
 
     def check(value: Any, qname: str) -> Sequence[Finding]:
@@ -86,8 +87,18 @@ def read_body(
 ) -> tuple[Any, tuple[Finding, ...]]:
     """Parse (if bytes), validate leniently and read a body of type `qname`; raise on errors."""
     value = _parse(bytes(body), what) if isinstance(body, bytes | bytearray) else body
-    check = validator if validator is not None else lenient_validator()
-    findings = (*extra, *check(value, qname))
+    if validator is None:
+        # One walk: the package's checker reads the body and collects its findings.
+        from .validate import SchemaIndex, TypeRef, default_index
+        from .validate import check as check_once
+
+        index = default_index() if converter is None else SchemaIndex(converter.facts, converter)
+        outcome = check_once(value, TypeRef.parse(qname), mode="lenient", partial=True, index=index)
+        found = (*extra, *outcome.findings)
+        if outcome.value is None:
+            raise InvalidBodyError(what, found)
+        return outcome.value, found
+    findings = (*extra, *validator(value, qname))
     try:
         obj = (converter or generated.converter()).read(value, qname)
     except ReadError as exc:

@@ -1,35 +1,33 @@
-"""Round trip: read a body into the generated models and write it back; report every difference.
+"""Round trip: write back what the one checking walk read, and report every difference.
 
 The written JSON must equal the body (after its recorded syntax repairs): the same keys, values,
 nulls and annotations; only key order may differ. Dynamic properties whose type was decided
 outside the metadata (a notification's `resourceData`, typed from its `resourceUrl`) round-trip
-through that type too, not only as opaque JSON.
+through that type too, not only as opaque JSON. Nothing here reads the body again: the value
+comes from `runtime.validate.check`, the same walk that found the findings.
 
 Finding codes:
 
 - `roundtrip.mismatch` — the written JSON differs at this path (error): the models lose, add or
   change data.
-- `roundtrip.read-failed` — the models refused the body (error); the validator should have said
-  why, so this points at a disagreement between the two.
+- `roundtrip.read-failed` — the models refused the body (error), located at the first error.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import generated
-from generated import ODataConverter, ReadError
-from generated._odata import json_type
+from generated._odata import get_path, json_type
 
 from .findings import Finding
-from .validate import DynamicType, TypeRef, child_path
+from .validate import CheckOutcome, DynamicType, SchemaIndex, TypeRef, check, child_path
 
-_PATH_STEP = re.compile(r'\.([A-Za-z_$][A-Za-z0-9_$]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
+__all__ = ["RoundTrip", "diff", "get_path", "roundtrip", "written_back"]
+
 _MAX_SHOWN = 60
 
 
@@ -46,52 +44,46 @@ def roundtrip(
     declared: TypeRef,
     *,
     dynamic: Mapping[str, DynamicType] | None = None,
-    converter: ODataConverter | None = None,
+    index: SchemaIndex | None = None,
 ) -> RoundTrip:
-    """Read `value` as `declared` with the lenient converter, write it back, and compare."""
-    conv = converter if converter is not None else generated.converter(strict=False)
-    findings = list(_through(conv, value, declared, "$"))
-    for path, decided in (dynamic or {}).items():
-        found, sub = get_path(value, path)
-        if found:
-            findings.extend(_through(conv, sub, decided.type, path))
-    return RoundTrip(not findings, tuple(findings))
+    """Read `value` as `declared` leniently (one walk), write it back, and compare."""
+    outcome = check(value, declared, mode="lenient", partial=True, dynamic=dynamic, index=index)
+    return written_back(value, declared, outcome, dynamic)
 
 
-def _through(conv: ODataConverter, value: Any, declared: TypeRef, path: str) -> Iterator[Finding]:
-    if declared.qname not in conv.facts.types:
-        return  # primitives and enums are written as read: nothing the models could change
-    try:
-        written = _write(conv, _read(conv, value, declared), declared)
-    except ReadError as exc:
-        yield Finding(
-            "error",
-            "roundtrip.read-failed",
-            path + exc.path[1:],
-            f"the generated models could not read the body as {declared}: {exc.message}",
+def written_back(
+    value: Any,
+    declared: TypeRef,
+    outcome: CheckOutcome,
+    dynamic: Mapping[str, DynamicType] | None = None,
+) -> RoundTrip:
+    """Compare the body with what the converter writes from the value `outcome` read."""
+    conv = outcome.converter
+    errors = [f for f in outcome.findings if f.severity == "error"]
+    if errors or conv is None:
+        first = errors[0] if errors else None
+        return RoundTrip(
+            False,
+            (
+                Finding(
+                    "error",
+                    "roundtrip.read-failed",
+                    first.path if first else "$",
+                    f"the generated models could not read the body as {declared}"
+                    + (f": {first.message}" if first else ""),
+                ),
+            ),
         )
-        return
-    yield from diff(value, written, path)
-
-
-def _read(conv: ODataConverter, value: Any, declared: TypeRef) -> Any:
-    if not declared.collection:
-        return conv.read(value, declared.qname)
-    if type(value) is not list:
-        raise ReadError("$", f"expected an array of {declared.qname}, got {json_type(value)}")
-    out: list[Any] = []
-    for i, item in enumerate(value):
-        try:
-            out.append(None if item is None else conv.read(item, declared.qname))
-        except ReadError as exc:
-            raise exc.at(f"$[{i}]") from None
-    return out
-
-
-def _write(conv: ODataConverter, obj: Any, declared: TypeRef) -> Any:
-    if declared.collection:
-        return [None if o is None else conv.write(o, declared.qname) for o in obj]
-    return conv.write(obj, declared.qname)
+    written = conv.write_value(outcome.value, declared.qname, collection=declared.collection)
+    findings = list(diff(value, written, "$"))
+    for path, decided in (dynamic or {}).items():
+        if path in outcome.dynamic:
+            found, sub = get_path(value, path)
+            again = conv.write_value(
+                outcome.dynamic[path], decided.type.qname, collection=decided.type.collection
+            )
+            findings.extend(diff(sub, again, path) if found else ())
+    return RoundTrip(not findings, tuple(findings))
 
 
 def diff(expected: Any, actual: Any, path: str = "$") -> Iterator[Finding]:
@@ -135,24 +127,3 @@ def _show(value: Any) -> str:
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
-
-
-def get_path(value: Any, path: str) -> tuple[bool, Any]:
-    """The value at a JSON path written by `child_path` (`$.value[0].resourceData`)."""
-    if not path.startswith("$"):
-        return False, None
-    pos, current = 1, value
-    while pos < len(path):
-        m = _PATH_STEP.match(path, pos)
-        if m is None:
-            return False, None
-        name, index, quoted = m.groups()
-        key: Any = int(index) if index is not None else name or json.loads(quoted)
-        if isinstance(key, int):
-            if type(current) is not list or key >= len(current):
-                return False, None
-        elif type(current) is not dict or key not in current:
-            return False, None
-        current = current[key]
-        pos = m.end()
-    return True, current

@@ -44,9 +44,18 @@ def test_a_documented_shape_survives_unchanged() -> None:
     assert (result.ok, result.findings) == (True, ())
 
 
-def test_collections_round_trip_item_by_item() -> None:
-    body = [{"id": "a", "isMuted": True, "isInLobby": False, "info": {"identity": {}}}, None]
+def test_collection_responses_round_trip_item_by_item() -> None:
+    items = [{"id": "a", "isMuted": True, "isInLobby": False, "info": {"identity": {}}}, None]
+    body = {
+        "@odata.context": "https://graph.microsoft.com/beta/$metadata#participants",
+        "@odata.count": 2,
+        "value": items,
+        "@odata.nextLink": "https://graph.microsoft.com/beta/next",
+    }
     assert roundtrip(body, TypeRef("microsoft.graph.participant", True)).ok
+    # A bare array is not what Graph sends for a collection: it is refused, not guessed at.
+    bare = roundtrip(items, TypeRef("microsoft.graph.participant", True))
+    assert [(f.code, f.path) for f in bare.findings] == [("roundtrip.read-failed", "$")]
 
 
 def test_read_failure_is_a_located_finding() -> None:

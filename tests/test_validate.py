@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import sys
 import time
 from typing import Any
 
@@ -64,8 +66,9 @@ def test_unknown_type_depends_on_mode(mode: Mode, severity: str) -> None:
     assert (unknown.severity, unknown.path) == (severity, "$.callOptions")
     assert "#microsoft.graph.notAType" in unknown.message
     assert "microsoft.graph.callOptions" in unknown.message
-    # Validated as the declared type, which is abstract: that is a separate, real problem.
-    assert only(findings, "type.abstract").severity == "error"
+    # A subtype the package lacks is not an abstract-type error: leniently it is kept as an
+    # unknown subtype of the abstract declared type (forward-compatible reads).
+    assert [f.code for f in findings] == ["type.unknown"]
 
 
 def test_unknown_declared_type_is_one_finding() -> None:
@@ -122,12 +125,12 @@ def test_undeclared_on_an_open_type_warns_with_a_hint(mode: Mode) -> None:
         assert "microsoft.graph.communicationsIdentitySet" in f.message
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_undeclared_on_a_closed_type_is_an_error(mode: Mode) -> None:
+@pytest.mark.parametrize(("mode", "severity"), [("strict", "error"), ("lenient", "warning")])
+def test_undeclared_on_a_closed_type_is_an_error_when_strict(mode: Mode, severity: str) -> None:
     body = minimal_call(source={"identity": {}, "shoeSize": 42})
     findings = validate(body, CALL, mode=mode, partial=False)
     f = only(findings, "property.undeclared")
-    assert (f.severity, f.path) == ("error", "$.source.shoeSize")
+    assert (f.severity, f.path) == (severity, "$.source.shoeSize")
     assert "microsoft.graph.participantInfo" in f.message and "not an open type" in f.message
 
 
@@ -309,13 +312,17 @@ def test_max_length(mode: Mode) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_nesting_beyond_the_limit_is_a_finding(mode: Mode) -> None:
-    # $.targets[0].identity.user is four levels down: an array, its item, two objects.
-    findings = validate(minimal_call(), CALL, mode=mode, partial=False, max_depth=4)
-    assert [(f.severity, f.code, f.path) for f in findings] == [
-        ("error", "body.too-deep", "$.targets[0].identity.user")
-    ]
-    assert validate(minimal_call(), CALL, mode=mode, partial=False, max_depth=5) == []
+def test_nesting_beyond_the_interpreter_limit_is_a_finding(mode: Mode) -> None:
+    # Typed nesting is bounded by the type graph; past the interpreter's limit it is a finding,
+    # never a traceback. Lower the limit to just above this frame to get there on a small body.
+    validate(minimal_call(), CALL, mode=mode, partial=False)  # warm: no compilation below
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 12)
+    try:
+        findings = validate(minimal_call(), CALL, mode=mode, partial=False)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert [(f.severity, f.code, f.path) for f in findings] == [("error", "body.too-deep", "$")]
 
 
 def test_hostile_depth_of_dynamic_values_is_not_walked() -> None:

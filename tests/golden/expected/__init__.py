@@ -4,6 +4,8 @@
 """Typed models of expected: attrs classes and a converter for Graph JSON.
 
 Read JSON with `converter().read_as(data, Call)`; write it back with `converter().write(obj)`.
+Check a body, collecting every finding with its JSON path, with
+`converter(strict=True).check(data, "microsoft.graph.call")`.
 """
 
 from __future__ import annotations
@@ -13,12 +15,17 @@ from typing import Any
 
 from ._odata import (
     UNSET,
+    Checked,
+    DynamicProperty,
+    Finding,
     FlagValue,
+    ODataCollection,
     ODataConverter,
     ODataObject,
     OpenEnum,
     ReadError,
     SchemaFacts,
+    UnknownSubtype,
     Unset,
 )
 
@@ -27,12 +34,17 @@ GENERATOR_VERSION = "0.1.0"
 __all__ = [
     "GENERATOR_VERSION",
     "UNSET",
+    "Checked",
+    "DynamicProperty",
+    "Finding",
     "FlagValue",
+    "ODataCollection",
     "ODataConverter",
     "ODataObject",
     "OpenEnum",
     "ReadError",
     "SchemaFacts",
+    "UnknownSubtype",
     "Unset",
     "converter",
     "manifest",
