@@ -160,11 +160,13 @@ class _KeyCache:
         with self._lock:
             keys = self._usable(self.clock())
             error = self._last_error
-        if keys is None:
+        if keys is not None and kid in keys.by_kid:
+            return keys.by_kid[kid]
+        if keys is None or error is not None:
+            # The refetch failed: the kid may be a rotation we could not see yet, so Graph
+            # should come back later rather than be told its token is bad.
             raise AuthUnavailable(f"the signing keys are unavailable: {error}")
-        if kid not in keys.by_kid:
-            raise AuthRefused(f"unknown signing key {kid!r}")
-        return keys.by_kid[kid]
+        raise AuthRefused(f"unknown signing key {kid!r}")
 
     def _usable(self, now: float) -> _Keys | None:
         keys = self._keys

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import io
 import json
 import logging
@@ -27,7 +28,12 @@ serialization = pytest.importorskip("cryptography.hazmat.primitives.serializatio
 
 from runtime.auth import GraphTokenValidator  # noqa: E402
 from runtime.notifications import Dispatcher, Notification, ResourceKind  # noqa: E402
-from runtime.receiver import AuthRefused, AuthUnavailable, NotificationReceiver  # noqa: E402
+from runtime.receiver import (  # noqa: E402
+    AuthRefused,
+    AuthUnavailable,
+    NotificationReceiver,
+    serve,
+)
 
 APP_ID = "6d4f4c2e-0000-4000-8000-00000000b07"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -283,6 +289,20 @@ def test_scheduled_refresh_serves_old_keys_meanwhile(idp: Provider) -> None:
     assert idp.hits["/keys"] == 2  # k2 came with the scheduled refresh, not a refetch
 
 
+def test_an_unknown_kid_during_an_outage_is_503_and_cached_keys_still_serve(
+    idp: Provider,
+) -> None:
+    clock = Clock()
+    check = validator(idp, clock)
+    assert outcome(check, bearer(sign(claims()))) == OK
+    idp.down.add("/keys")
+    clock.now += 3600
+    assert outcome(check, bearer(sign(claims(), "B", "k2"))).startswith("503 ")
+    assert outcome(check, bearer(sign(claims()))) == OK  # k1 is still cached and valid
+    clock.now += 6 * 24 * 3600  # past max_key_age: stale keys are no longer trusted
+    assert outcome(check, bearer(sign(claims()))).startswith("503 ")
+
+
 @pytest.mark.parametrize("down", ["/keys", "/.well-known/openid"])
 def test_provider_down_is_503(idp: Provider, down: str) -> None:
     idp.down.add(down)
@@ -441,3 +461,28 @@ def test_receiver_end_to_end(idp: Provider, caplog: pytest.LogCaptureFixture) ->
     unavailable = NotificationReceiver(dispatcher, authenticate=validator(idp))
     assert post(unavailable, bearer(sign(claims()))) == 503
     assert len(seen) == 1
+
+
+def test_receiver_over_loopback(idp: Provider) -> None:
+    """The same through a real socket: Graph's view of the three answers."""
+    dispatcher = Dispatcher()
+    seen: list[str | None] = []
+    dispatcher.on(ResourceKind.CALL)(lambda n: seen.append(n.tenant_id))
+    receiver = NotificationReceiver(dispatcher, authenticate=validator(idp, fetch_timeout=1.0))
+
+    def send(headers: dict[str, str]) -> tuple[int, str | None]:
+        connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
+        connection.request("POST", "/", BODY, {"Content-Type": "application/json", **headers})
+        answer = connection.getresponse()
+        answer.read()
+        connection.close()
+        return answer.status, answer.getheader("Retry-After")
+
+    with serve(receiver) as server:
+        assert send({"Authorization": "Bearer x.y.z"}) == (401, None)
+        assert send({"Authorization": f"Bearer {sign(claims())}"}) == (202, None)
+        idp.delay["/keys"] = 3.0
+        other = NotificationReceiver(dispatcher, authenticate=validator(idp, fetch_timeout=0.2))
+        server.server.set_app(other)
+        assert send({"Authorization": f"Bearer {sign(claims())}"}) == (503, "5")
+    assert seen == [TENANT]
