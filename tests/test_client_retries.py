@@ -25,7 +25,12 @@ from runtime.client import (  # noqa: E402
     RetryPolicy,
     call_id_of,
 )
-from runtime.errors import GraphError, ServerError, TooManyRequestsError  # noqa: E402
+from runtime.errors import (  # noqa: E402
+    GraphError,
+    ServerError,
+    TooManyRequestsError,
+    parse_retry_after,
+)
 from runtime.requests import GraphRequest  # noqa: E402
 
 URL = "https://graph.example/v1.0/communications/calls"
@@ -329,3 +334,33 @@ def test_a_sync_token_provider_works_for_the_async_client() -> None:
 def test_jitter_out_of_range_is_refused(make: Callable[..., Any]) -> None:
     with pytest.raises(ValueError, match="jitter"):
         make(lambda: "t", http=object(), jitter=2)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("²", None),  # a digit to str.isdigit, not to HTTP
+        ("1.5", None),
+        ("-5", None),
+        ("9" * 400, float("inf")),  # "wait very long": more than max_wait, so give up
+        ("Wed, 21 Oct 2015 07:28:00 -0000", 0.0),  # a date in the past, zone unstated
+        ("Mon, 01 Jan 10000 00:00:00 GMT", None),
+    ],
+)
+def test_retry_after_values(value: str, seconds: float | None) -> None:
+    assert parse_retry_after(value) == seconds
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.one_of(
+        st.text(max_size=40),
+        st.from_regex(
+            r"[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} \d{1,5} \d\d:\d\d:\d\d [+-]?[A-Z0-9]{0,5}",
+            fullmatch=True,
+        ),
+    )
+)
+def test_any_retry_after_is_a_wait_or_nothing(value: str) -> None:
+    seconds = parse_retry_after(value)
+    assert seconds is None or seconds >= 0
