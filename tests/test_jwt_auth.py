@@ -9,6 +9,7 @@ import http.client
 import io
 import json
 import logging
+import re
 import subprocess
 import sys
 import threading
@@ -26,7 +27,12 @@ jwt = pytest.importorskip("jwt", reason="PYJWT MISSING: install the `auth` extra
 rsa = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.rsa")
 serialization = pytest.importorskip("cryptography.hazmat.primitives.serialization")
 
-from runtime.auth import GraphTokenValidator  # noqa: E402
+from runtime.auth import (  # noqa: E402
+    MAX_DOCUMENT_BYTES,
+    GraphTokenValidator,
+    KeyFetchError,
+    fetch_url,
+)
 from runtime.notifications import Dispatcher, Notification, ResourceKind  # noqa: E402
 from runtime.receiver import (  # noqa: E402
     AuthRefused,
@@ -76,6 +82,8 @@ class Provider:
             return 200, json.dumps(doc).encode()
         if path == "/keys":
             return 200, json.dumps({"keys": self.keys}).encode()
+        if path == "/huge":
+            return 200, b" " * (MAX_DOCUMENT_BYTES + 10)
         return 404, b""
 
 
@@ -451,6 +459,7 @@ def test_receiver_end_to_end(idp: Provider, caplog: pytest.LogCaptureFixture) ->
     with caplog.at_level(logging.WARNING, logger="runtime.receiver"):
         assert post(receiver, bearer(sign(claims(exp=int(time.time()) - 600)))) == 401
     assert "request refused: ExpiredSignatureError" in caplog.text
+    assert all(r.exc_info is None for r in caplog.records)  # a refusal is not a crash
     assert post(receiver, {}) == 401
     assert seen == []
     assert post(receiver, bearer(sign(claims()))) == 202
@@ -486,3 +495,15 @@ def test_receiver_over_loopback(idp: Provider) -> None:
         server.server.set_app(other)
         assert send({"Authorization": f"Bearer {sign(claims())}"}) == (503, "5")
     assert seen == [TENANT]
+
+
+def test_fetch_url_bounds_what_it_reads(idp: Provider) -> None:
+    assert json.loads(fetch_url(f"{idp.url}/keys", 2.0))["keys"][0]["kid"] == "k1"
+    for url, words in [
+        (f"{idp.url}/huge", "more than"),
+        (f"{idp.url}/missing", "404"),
+        ("file:///etc/passwd", "only http(s)"),
+        ("http://127.0.0.1:1/", "refused"),
+    ]:
+        with pytest.raises(KeyFetchError, match=re.escape(words)):
+            fetch_url(url, 2.0)
