@@ -224,9 +224,12 @@ class _KeyCache:
             if entry.get("use", "sig") != "sig":
                 continue
             try:
-                by_kid[kid] = algorithms.from_jwk(entry)
+                key = algorithms.from_jwk(entry)
             except Exception as exc:  # one bad key must not hide the good ones
                 log.warning("%s: keys[%d] (kid %r) ignored: %s", jwks_uri, i, kid, exc)
+                continue
+            # A JWKS that leaks a private part ("d") still only verifies with its public half.
+            by_kid[kid] = key.public_key() if hasattr(key, "private_numbers") else key
         if not by_kid:
             raise KeyFetchError(f"{jwks_uri}: no usable RSA signing key")
         log.info("fetched %d signing key(s) from %s", len(by_kid), jwks_uri)

@@ -329,6 +329,22 @@ def test_a_bad_configuration_is_503(idp: Provider, config: dict[str, Any]) -> No
     assert "/keys" not in idp.hits
 
 
+def test_keys_are_filtered_and_a_leaked_private_part_is_ignored(idp: Provider) -> None:
+    private = jwt.algorithms.RSAAlgorithm.to_jwk(KEYS["A"], as_dict=True)
+    idp.keys = [
+        {**private, "kid": "k1"},
+        {**jwk("enc", "B"), "use": "enc"},
+        {**jwk("rs512", "B"), "alg": "RS512"},
+        {"kty": "RSA", "kid": "broken", "n": "!", "e": "AQAB"},
+        "not an object",
+    ]
+    check = validator(idp)
+    assert outcome(check, bearer(sign(claims()))) == OK
+    assert not hasattr(check.keys.key("k1"), "private_numbers")
+    for kid in ("enc", "rs512", "broken"):
+        assert "unknown signing key" in outcome(check, bearer(sign(claims(), "B", kid)))
+
+
 def test_a_jwks_without_usable_keys_is_503(idp: Provider) -> None:
     idp.keys = [{"kty": "EC", "kid": "e"}, {"kty": "RSA", "kid": "bad", "n": "!", "e": "AQAB"}]
     assert "no usable RSA" in outcome(validator(idp), bearer(sign(claims())))
