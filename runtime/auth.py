@@ -335,6 +335,7 @@ class GraphTokenValidator:
             raise AuthRefused("the token has no tenant id (tid)")
         if self.tenants is not None and tenant not in self.tenants:
             raise AuthRefused(f"tenant {tenant[:40]!r} is not allowed")
+        log.debug("token accepted: tenant %s, key %s", tenant, kid, extra={"tenant_id": tenant})
         return claims
 
 

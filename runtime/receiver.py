@@ -253,7 +253,7 @@ class NotificationReceiver:
         try:
             allowed = self.authenticate(headers)
         except AuthRefused as exc:
-            log.warning("request refused: %s", exc)
+            log.warning("request refused: %s", exc, extra={"auth_reason": str(exc)})
             allowed = False
         except AuthUnavailable as exc:
             log.warning("authentication unavailable: %s", exc)

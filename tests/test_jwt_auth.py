@@ -390,6 +390,9 @@ def test_receiver_end_to_end(idp: Provider, caplog: pytest.LogCaptureFixture) ->
         assert post(receiver, bearer(sign(claims(exp=int(time.time()) - 600)))) == 401
     assert "request refused: ExpiredSignatureError" in caplog.text
     assert all(r.exc_info is None for r in caplog.records)  # a refusal is not a crash
+    assert [getattr(r, "auth_reason", "")[:22] for r in caplog.records] == [
+        "ExpiredSignatureError:"
+    ]
     assert post(receiver, {}) == 401
     assert seen == []
     assert post(receiver, bearer(sign(claims()))) == 202
