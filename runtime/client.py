@@ -20,6 +20,11 @@ than blocking the caller. Every attempt of one request carries the same `client-
 `request-id`. Log records of this module have `client_request_id`, `request_id`, `call_id`,
 `attempt` and `status` attributes (`logging`'s `extra`), for filters and structured handlers.
 Errors are the typed `GraphError`s of `runtime.errors`, or a `GraphTransportError`.
+
+Why not httpx's `retries=` or a retry library: httpx's transport retries connect failures only
+(no statuses, no `Retry-After`), and with a library the rules above (which outcome proves a POST
+did nothing, `Retry-After` against `max_wait` and `max_total`) would still be ours, split
+between its callbacks.
 """
 
 from __future__ import annotations
