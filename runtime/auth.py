@@ -144,7 +144,9 @@ class _KeyCache:
                 self._start_fetch_locked(now)  # refresh in the background, serve the old keys
             if keys is not None and kid in keys.by_kid:
                 return keys.by_kid[kid]
-            if keys is not None and now - self._last_attempt < self.refetch_interval:
+            recent = now - self._last_attempt < self.refetch_interval
+            if keys is not None and recent and self._inflight is None:
+                # A fetch running now (a scheduled refresh) may bring the kid: wait for it.
                 raise AuthRefused(f"unknown signing key {kid!r}")
             if (
                 keys is None

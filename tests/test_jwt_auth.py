@@ -225,6 +225,20 @@ def test_an_unknown_kid_during_an_outage_is_503_and_cached_keys_still_serve(
     assert outcome(check, bearer(sign(claims()))).startswith("503 ")
 
 
+def test_an_unknown_kid_waits_for_a_refresh_already_running(idp: Provider) -> None:
+    clock = Clock()
+    check = validator(idp, clock, refresh_interval=100, refetch_interval=60)
+    assert outcome(check, bearer(sign(claims()))) == OK
+    idp.keys = [jwk("k1", "A"), jwk("k2", "B")]
+    idp.delay["/keys"] = 0.3
+    clock.now += 101
+    assert outcome(check, bearer(sign(claims()))) == OK  # starts the scheduled refresh
+    assert check.keys.fetching
+    # Within refetch_interval of that refresh's start, yet it may bring k2: wait, don't refuse.
+    assert outcome(check, bearer(sign(claims(), "B", "k2"))) == OK
+    assert idp.hits["/keys"] == 2
+
+
 @pytest.mark.parametrize("down", ["/keys", "/.well-known/openid"])
 def test_provider_down_is_503(idp: Provider, down: str) -> None:
     idp.down.add(down)
