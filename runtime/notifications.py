@@ -90,6 +90,14 @@ class Notification:
     raw: Mapping[str, Any]
     index: int = 0
     """Position in its `commsNotifications` body."""
+    claims: Mapping[str, Any] | None = None
+    """The sender's token claims, when the receiver's authentication hook returned them."""
+
+    @property
+    def tenant_id(self) -> str | None:
+        """The tenant (`tid`) of the sender's token, when the receiver authenticated it."""
+        tenant = self.claims.get("tid") if self.claims is not None else None
+        return tenant if isinstance(tenant, str) else None
 
     @property
     def items(self) -> list[ODataObject]:

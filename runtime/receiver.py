@@ -6,7 +6,7 @@ the dispatcher's handlers, and the answer is `202 Accepted` with an empty body. 
 | status | when |
 | --- | --- |
 | 400 | not JSON, or failed validation (the answer lists the findings), or cut short |
-| 401 | the authentication hook refused the request's headers, or raised (logged) |
+| 401 | the authentication hook refused the request (reason logged), or raised (logged) |
 | 405 | any method but `POST` (with `Allow: POST`) |
 | 408 | the body did not arrive in time (the connection is closed) |
 | 411 | no `Content-Length` (the body's size is checked before a byte is read) |
@@ -23,25 +23,11 @@ the answer: the failure is logged and kept in `receiver.dead_letters`, whose `re
 the handlers that failed again. Cancellation (`CancelledError`, `GeneratorExit`,
 `KeyboardInterrupt`) always propagates.
 
-Authentication: Graph signs each calling notification with a bearer JWT in `Authorization`
-(issuer `https://api.botframework.com`, audience your bot's app id). Validating it is the hook's
-job; the hook sees the headers (lower-case names) and returns True to let the request in.
-When it cannot decide (the signing keys can't be fetched), it raises `AuthUnavailable`, so the
-answer is a 503 that Graph retries rather than a 401 that loses the notification:
-
-```python
-def check_token(headers: Mapping[str, str]) -> bool:
-    scheme, _, token = headers.get("authorization", "").partition(" ")
-    try:
-        key = jwks.get_signing_key_from_jwt(token)  # e.g. PyJWT's PyJWKClient
-    except PyJWKClientConnectionError as exc:
-        raise AuthUnavailable(str(exc)) from exc
-    except PyJWTError:
-        return False
-    return scheme.lower() == "bearer" and my_jwt_validator(token, key)
-
-app = NotificationReceiver(dispatcher, authenticate=check_token)
-```
+Authentication: Graph signs each calling notification with a bearer JWT in `Authorization`.
+`runtime.auth.GraphTokenValidator(app_id=…)` checks it (extra `auth`). Any hook works: it sees
+the headers (lower-case names) and returns True or the token's claims to let the request in
+(the claims reach handlers as `notification.claims`, the tenant as `notification.tenant_id`),
+raises `AuthRefused(reason)` to refuse (401), or `AuthUnavailable` when it cannot decide now.
 
 `serve()` runs any WSGI application on a stdlib threading server with HTTP/1.1 keep-alive
 (wsgiref alone answers one request per connection), for tests, examples and small bots. It
@@ -54,6 +40,7 @@ server or proxy that buffers whole requests (nginx, or gunicorn behind nginx).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 import logging
@@ -80,9 +67,15 @@ from .requests import Validator
 
 log = logging.getLogger(__name__)
 
-Authenticator = Callable[[Mapping[str, str]], bool]
-"""Sees the request headers (lower-case names); `True` (exactly) lets the request in. Anything
-else, or an exception, refuses it (401); `AuthUnavailable` answers 503."""
+Authenticator = Callable[[Mapping[str, str]], bool | Mapping[str, Any]]
+"""Sees the request headers (lower-case names); True, or the token's claims (a mapping), lets
+the request in and the claims reach handlers as `Notification.claims`. Anything else, or an
+exception, refuses it (401); `AuthUnavailable` answers 503."""
+
+
+class AuthRefused(Exception):
+    """Raised by an authentication hook to refuse a request with a reason: 401, the reason
+    logged (never sent back, so a prober learns nothing)."""
 
 
 class AuthUnavailable(Exception):
@@ -211,26 +204,29 @@ class NotificationReceiver:
             outcome = _refuse(400, "unreadable", "the body could not be checked")
         if isinstance(outcome, Reply):
             return self._count(outcome)
-        for notification in outcome:
+        notifications, claims = outcome
+        for notification in notifications:
+            if claims is not None:
+                notification = dataclasses.replace(notification, claims=claims)
             try:
                 self.dead_letters.add(self.dispatcher.dispatch(notification))
             except CANCELLATION:
                 raise
             except BaseException:  # a custom dispatcher's bug; the others still go out
                 log.exception("dispatching %s failed", notification.resource_url)
-        return self._count(_ACCEPTED, len(outcome))
+        return self._count(_ACCEPTED, len(notifications))
 
     def _check(
         self, method: str, headers: Mapping[str, str], read: Callable[[int], bytes]
-    ) -> Reply | tuple[Notification, ...]:
-        """The refusal for a request, or the notifications to dispatch."""
+    ) -> Reply | tuple[tuple[Notification, ...], Mapping[str, Any] | None]:
+        """The refusal for a request, or the notifications to dispatch and the caller's claims."""
         if method != "POST":
             return _refuse(
                 405, "methodNotAllowed", f"{_cut(method)} is not allowed", (), (("Allow", "POST"),)
             )
-        refused = self._authenticate(headers)
-        if refused is not None:
-            return refused
+        claims = self._authenticate(headers)
+        if isinstance(claims, Reply):
+            return claims
         media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media != _JSON:
             return _refuse(
@@ -254,14 +250,17 @@ class NotificationReceiver:
             batch = parse_notifications(body, validator=self.validator)
         except InvalidBodyError as exc:
             return _refuse(400, "invalidNotification", str(exc).split("\n", 1)[0], exc.findings)
-        return batch.notifications
+        return batch.notifications, claims
 
-    def _authenticate(self, headers: Mapping[str, str]) -> Reply | None:
-        """None to let the request in, else the refusal."""
+    def _authenticate(self, headers: Mapping[str, str]) -> Reply | Mapping[str, Any] | None:
+        """The refusal, or what lets the request in: the hook's claims, or None."""
         if self.authenticate is None:
             return None
         try:
             allowed = self.authenticate(headers)
+        except AuthRefused as exc:
+            log.warning("request refused: %s", exc, extra={"auth_reason": str(exc)})
+            allowed = False
         except AuthUnavailable as exc:
             log.warning("authentication unavailable: %s", exc)
             return _refuse(
@@ -278,6 +277,8 @@ class NotificationReceiver:
             allowed = False
         if allowed is True:
             return None
+        if isinstance(allowed, Mapping):
+            return allowed
         return _refuse(
             401, "unauthorized", "not authenticated", (), (("WWW-Authenticate", "Bearer"),)
         )
@@ -563,6 +564,7 @@ __all__ = [
     "DEFAULT_MAX_BODY",
     "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_READ_TIMEOUT",
+    "AuthRefused",
     "AuthUnavailable",
     "Authenticator",
     "NotificationReceiver",

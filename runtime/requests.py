@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
 import generated
@@ -32,7 +32,6 @@ from generated.microsoft_graph import Call
 from .errors import InvalidBodyError
 from .findings import Finding, has_errors
 
-Version = Literal["beta", "v1.0"]
 Validator = Callable[[Any, str], Sequence[Finding]]
 """Findings for a parsed JSON body of a declared type (a qualified name)."""
 
@@ -49,16 +48,60 @@ class Cloud(enum.Enum):
     CHINA = "https://microsoftgraph.chinacloudapi.cn"
 
     @classmethod
-    def of(cls, value: Cloud | str) -> Cloud:
-        """A cloud from itself, its name (`"us_gov_l4"`, any case) or its base URL."""
-        if isinstance(value, cls):
+    def parse(cls, value: Cloud | str) -> Cloud:
+        """A cloud from a member, its name (`"global"`, `"usgov-l4"`, `"dod"`…) or base URL."""
+        if isinstance(value, Cloud):
             return value
-        text = str(value).strip()
-        for cloud in cls:
-            if text.upper() == cloud.name or text.rstrip("/") == cloud.value:
-                return cloud
-        valid = ", ".join(f"{c.name.lower()} ({c.value})" for c in cls)
-        raise ValueError(f"unknown cloud {value!r}; clouds: {valid}")
+        if not isinstance(value, str):
+            raise TypeError(f"cloud must be a Cloud or a str, not {type(value).__name__}")
+        text = value.strip()
+        for member in cls:
+            if text.rstrip("/") == member.value:
+                return member
+        found = _CLOUD_NAMES.get(text.lower().replace("_", "-").replace(" ", "-"))
+        if found is None:
+            raise ValueError(
+                f"unknown cloud {value[:60]!r}; use a Cloud member or one of "
+                f"{', '.join(sorted(_CLOUD_NAMES))}"
+            )
+        return cls[found]
+
+
+# The names people use for each cloud (Microsoft's docs, the .NET SDK, Azure CLI).
+_CLOUD_NAMES = {
+    "global": "GLOBAL",
+    "public": "GLOBAL",
+    "worldwide": "GLOBAL",
+    "us-gov-l4": "US_GOV_L4",
+    "usgov-l4": "US_GOV_L4",
+    "usgov": "US_GOV_L4",
+    "gcc-high": "US_GOV_L4",
+    "us-gov-l5": "US_GOV_L5_DOD",
+    "usgov-l5": "US_GOV_L5_DOD",
+    "us-gov-l5-dod": "US_GOV_L5_DOD",
+    "dod": "US_GOV_L5_DOD",
+    "china": "CHINA",
+    "21vianet": "CHINA",
+}
+
+
+class Version(enum.StrEnum):
+    """The API versions of Microsoft Graph; plain strings (`"v1.0"`, `"beta"`) work too."""
+
+    V1 = "v1.0"
+    BETA = "beta"
+
+    @classmethod
+    def parse(cls, value: Version | str) -> Version:
+        """A version from a member or its text, whatever the case (`"v1.0"`, `"Beta"`)."""
+        if isinstance(value, Version):
+            return value
+        if not isinstance(value, str):
+            raise TypeError(f"version must be a Version or a str, not {type(value).__name__}")
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            raise ValueError(f"version must be 'beta' or 'v1.0', not {value[:60]!r}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,17 +202,17 @@ class CallsRequests:
     def __init__(
         self,
         cloud: Cloud | str = Cloud.GLOBAL,
-        version: Version = "v1.0",
+        version: Version | str = Version.V1,
         *,
         legacy_app_path: bool = False,
         converter: ODataConverter | None = None,
         validator: Validator | None = None,
         base_url: str | None = None,
     ) -> None:
-        """`base_url` replaces the cloud's host (a proxy, or a test server)."""
-        cloud = Cloud.of(cloud)
-        if version not in ("beta", "v1.0"):
-            raise ValueError(f"version must be 'beta' or 'v1.0', not {version!r}")
+        """`base_url` replaces the cloud's host (a proxy, or a test server). `cloud` and
+        `version` take members or strings (`"global"`, `"usgov-l4"`; `"v1.0"`, `"beta"`)."""
+        cloud = Cloud.parse(cloud)
+        version = Version.parse(version)
         if legacy_app_path:
             warnings.warn(
                 "the /app/calls path is deprecated; use /communications/calls",
@@ -180,7 +223,7 @@ class CallsRequests:
         self.version = version
         root = "app/calls" if legacy_app_path else "communications/calls"
         host = (base_url or cloud.value).rstrip("/")
-        self.calls_url = f"{host}/{version}/{root}"
+        self.calls_url = f"{host}/{version.value}/{root}"
         self.converter = converter if converter is not None else generated.converter()
         self.validator = validator if validator is not None else strict_validator()
         self.actions = _default_actions()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import warnings
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import generated
 from generated import ReadError
@@ -36,7 +39,7 @@ from generated.microsoft_graph import (
 )
 from runtime.errors import InvalidBodyError
 from runtime.findings import Finding
-from runtime.requests import CallsRequests, Cloud, bound_actions
+from runtime.requests import CallsRequests, Cloud, Version, bound_actions
 from runtime.resolve_type import type_request
 from tests.conftest import SEED_PAGE
 
@@ -406,3 +409,58 @@ def test_base_url_replaces_the_cloud_host() -> None:
 def test_the_calls_path_is_a_route_of_the_metadata() -> None:
     # The builders' path must be where the generated facts say calls live.
     assert generated.schema().routes["communications/calls"] == ("microsoft.graph.call", True)
+
+
+@pytest.mark.parametrize(
+    ("cloud", "version", "url"),
+    [
+        ("global", "v1.0", "https://graph.microsoft.com/v1.0/communications/calls"),
+        ("GLOBAL", Version.BETA, "https://graph.microsoft.com/beta/communications/calls"),
+        ("usgov-l4", "Beta", "https://graph.microsoft.us/beta/communications/calls"),
+        ("US_GOV_L4", Version.V1, "https://graph.microsoft.us/v1.0/communications/calls"),
+        ("gcc-high", "v1.0", "https://graph.microsoft.us/v1.0/communications/calls"),
+        ("usgov-l5", "v1.0", "https://dod-graph.microsoft.us/v1.0/communications/calls"),
+        ("dod", "beta", "https://dod-graph.microsoft.us/beta/communications/calls"),
+        ("China", " v1.0 ", "https://microsoftgraph.chinacloudapi.cn/v1.0/communications/calls"),
+        (
+            "https://graph.microsoft.us/",
+            "v1.0",
+            "https://graph.microsoft.us/v1.0/communications/calls",
+        ),
+    ],
+)
+def test_cloud_and_version_as_strings(cloud: str, version: Any, url: str) -> None:
+    calls = CallsRequests(cloud, version)
+    assert calls.create_call(peer_call()).url == url
+    assert isinstance(calls.cloud, Cloud) and isinstance(calls.version, Version)
+
+
+@pytest.mark.parametrize(
+    ("cloud", "version", "message"),
+    [
+        ("mars", "v1.0", "unknown cloud 'mars'"),
+        ("", "v1.0", "unknown cloud ''"),
+        ("global", "v2.0", "version must be 'beta' or 'v1.0'"),
+        ("global", "", "version must be 'beta' or 'v1.0'"),
+    ],
+)
+def test_unknown_cloud_or_version_is_a_clear_error(cloud: str, version: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        CallsRequests(cloud, version)
+
+
+def test_a_cloud_of_the_wrong_type_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="cloud must be a Cloud or a str"):
+        CallsRequests(42)  # type: ignore[arg-type]
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(max_size=40))
+def test_any_cloud_or_version_text_parses_or_says_why(text: str) -> None:
+    for parse in (Cloud.parse, Version.parse):
+        try:
+            parsed = parse(text)
+        except ValueError as exc:
+            assert repr(text[:60]) in str(exc)
+        else:
+            assert parse(parsed) is parsed
