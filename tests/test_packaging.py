@@ -476,5 +476,8 @@ def test_a_cloud_is_accepted_by_its_name_or_url(cloud: Cloud | str) -> None:
 
 
 def test_an_unknown_cloud_is_refused_with_the_valid_ones() -> None:
-    with pytest.raises(ValueError, match=r"unknown cloud 'mars'; use a Cloud member or one of .*\bglobal\b.*usgov-l4"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown cloud 'mars'; use a Cloud member or one of .*\bglobal\b.*usgov-l4",
+    ):
         CallsRequests("mars")
