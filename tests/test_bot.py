@@ -367,3 +367,95 @@ def test_participant_events_replay_to_the_roster(steps: list[tuple[str, Any, Any
     assert client.idle(5)
     assert roster == set(call.participants)
     client.close()
+
+
+def test_a_changed_participant_is_an_updated_event() -> None:
+    client, dispatcher = client_with(FakeTransport())
+    call = client.core.adopt("c1", "created", None)
+    kinds: list[tuple[EventKind, bool | None]] = []
+    call.on(None, lambda e: e.participant and kinds.append((e.kind, e.participant.is_muted)))
+    muted = roster_body("c1", ["a"], 2)
+    muted["value"][0]["resourceData"][0]["isMuted"] = True
+    for body in (roster_body("c1", ["a"], 1), muted, delta_body("c1", 3, left=["a"])):
+        feed(dispatcher, body)
+    assert client.idle(5)
+    assert [k for k, _ in kinds] == [
+        EventKind.PARTICIPANT_JOINED,
+        EventKind.PARTICIPANT_UPDATED,
+        EventKind.PARTICIPANT_LEFT,
+    ]
+    assert kinds[1][1] is True
+    client.close()
+
+
+def test_an_operation_named_only_in_location_waits_for_its_notification() -> None:
+    where = "https://graph.microsoft.com/v1.0/communications/calls/c1/operations/op-loc"
+    client, dispatcher = client_with(
+        FakeTransport(lambda request: Response(202, {"Location": where}, b""))
+    )
+    call = client.core.adopt("c1", "created", None)
+    op = call.play_prompt(prompts=[PROMPT])
+    assert op.id == "op-loc" and not op.done
+    feed(dispatcher, operation_body("c1", "op-loc", "completed", OP))
+    assert op.wait(1).status == "completed"
+    assert call.keep_alive().done  # returns no operation: done when accepted
+    client.close()
+
+
+def test_operations_nobody_waits_for_expire() -> None:
+    now = [0.0]
+    client, _ = client_with(FakeTransport(), operation_timeout=10, clock=lambda: now[0])
+    call = client.core.adopt("c1", "created", None)
+    forgotten = call.play_prompt(prompts=[PROMPT])
+    now[0] = 11
+    call.play_prompt(prompts=[PROMPT])
+    assert list(client.core._pending) == [("c1", "op2")]
+    with pytest.raises(OperationTimeout):
+        forgotten.wait(0)
+    client.close()
+
+
+def test_incoming_calls_past_max_calls_are_not_kept() -> None:
+    client, dispatcher = client_with(FakeTransport(), max_calls=2)
+    for k in range(5):
+        feed(dispatcher, call_body(f"in{k}", "incoming", change="created"))
+    assert sorted(client.calls()) == ["in0", "in1"]
+    client.close()
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    outcomes=st.lists(st.sampled_from(["completed", "failed"]), min_size=1, max_size=6),
+    data=st.data(),
+)
+def test_operations_settle_whatever_the_order_of_responses_and_notifications(
+    outcomes: list[str], data: st.DataObject
+) -> None:
+    """Each operation ends as its notification says, before or after its response."""
+    dispatcher = Dispatcher()
+    early = data.draw(st.lists(st.booleans(), min_size=len(outcomes), max_size=len(outcomes)))
+    count = [0]
+
+    def answer(request: GraphRequest) -> Response:
+        k = count[0]
+        count[0] += 1
+        if early[k]:
+            feed(dispatcher, operation_body("c1", f"op{k}", outcomes[k], OP))
+        body = {"@odata.type": f"#{OP}", "id": f"op{k}", "status": "running"}
+        return Response(200, {}, json.dumps(body).encode())
+
+    client = CallsClient(FakeTransport(answer))
+    client.attach(dispatcher)
+    call = client.core.adopt("c1", "created", None)
+    ops = [call.play_prompt(prompts=[PROMPT]) for _ in outcomes]
+    late = [k for k in range(len(outcomes)) if not early[k]]
+    for k in data.draw(st.permutations(late)):
+        feed(dispatcher, operation_body("c1", f"op{k}", outcomes[k], OP))
+    for op, outcome in zip(ops, outcomes, strict=True):
+        if outcome == "completed":
+            assert op.wait(0).status == "completed"
+        else:
+            with pytest.raises(OperationFailed):
+                op.wait(0)
+    assert client.core._pending == {}
+    client.close()

@@ -26,11 +26,13 @@ from ..requests import CALL, PARTICIPANT, BoundAction, CallsRequests, GraphReque
 from ..responses import location_id, raise_for_status, read_action_result, read_body
 from ..tracker import TERMINATED, CallTracker
 from .events import CallEvent, EventKind, Handler, Runner, call_log
-from .operations import TERMINAL, CallEnded, Operation, status_of
+from .operations import TERMINAL, CallEnded, Operation, OperationTimeout, status_of
 from .store import MemoryStore, StateStore, StoredCall
 
 DEFAULT_KEEP_ALIVE = 15 * 60.0
 DEFAULT_OPERATION_TIMEOUT = 120.0
+# Incoming calls past this many live handles are not kept (logged): a flood stays bounded.
+DEFAULT_MAX_CALLS = 10_000
 # Notifications for a call the bot does not know yet (its create-call response is still on
 # the way) are held this long, at most this many calls and this many notifications each.
 ORPHAN_TTL = 120.0
@@ -147,6 +149,7 @@ class CallsCore(Generic[H]):
         tracker: CallTracker | None = None,
         keep_alive_interval: float = DEFAULT_KEEP_ALIVE,
         operation_timeout: float = DEFAULT_OPERATION_TIMEOUT,
+        max_calls: int = DEFAULT_MAX_CALLS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.requests = requests
@@ -156,13 +159,15 @@ class CallsCore(Generic[H]):
         self.tracker = tracker if tracker is not None else CallTracker()
         self.keep_alive_interval = keep_alive_interval
         self.operation_timeout = operation_timeout
+        self.max_calls = max_calls
         self.clock = clock
         self.call_methods, self.participant_methods = action_methods(requests)
         self.handles: dict[str, H] = {}
         self._handlers: list[tuple[EventKind | None, Handler[H]]] = []
         self._lock = threading.RLock()
         self._orphans: OrderedDict[str, tuple[float, list[Notification]]] = OrderedDict()
-        self._pending: dict[tuple[str, str], Operation] = {}
+        # (call id, operation id) → the operation and when it times out.
+        self._pending: dict[tuple[str, str], tuple[Operation, float]] = {}
         self._early: dict[str, OrderedDict[str, CommsOperation]] = {}
         self._keep_alive_due: dict[str, float] = {}
         self.keep_alive_changed = threading.Event()
@@ -202,7 +207,7 @@ class CallsCore(Generic[H]):
             self._keep_alive_due.pop(call_id, None)
             self._early.pop(call_id, None)
             pending = [k for k in self._pending if k[0] == call_id]
-            ops = [self._pending.pop(k) for k in pending]
+            ops = [self._pending.pop(k)[0] for k in pending]
         self.store.delete(call_id)
         self.keep_alive_changed.set()
         for op in ops:
@@ -238,6 +243,9 @@ class CallsCore(Generic[H]):
             and isinstance(data, Call)
             and str(data.state) == "incoming"
         ):
+            if len(self.handles) >= self.max_calls:
+                call_log(call_id).warning("incoming call not kept: %d calls live", self.max_calls)
+                return None
             handle = self.adopt(call_id, "incoming", data)
             self._queue(handle, CallEvent(EventKind.INCOMING, handle, call_id, "incoming"))
             return handle
@@ -306,19 +314,26 @@ class CallsCore(Generic[H]):
 
     def _operation_done(self, call_id: str, op_id: str, op: CommsOperation) -> None:
         with self._lock:
-            waiting = self._pending.pop((call_id, op_id), None)
-            if waiting is None:
+            kept = self._pending.pop((call_id, op_id), None)
+            if kept is None:
                 early = self._early.setdefault(call_id, OrderedDict())
                 early[op_id] = op
                 while len(early) > MAX_EARLY_RESULTS:
                     early.popitem(last=False)
                 return
-        waiting.complete(op)
+        kept[0].complete(op)
 
     def _abandon(self, op: Operation) -> None:
         with self._lock:
-            if op.id is not None and self._pending.get((op.call_id, op.id)) is op:
-                del self._pending[(op.call_id, op.id)]
+            kept = self._pending.get((op.call_id, op.id or ""))
+            if kept is not None and kept[0] is op:
+                del self._pending[(op.call_id, op.id or "")]
+
+    def _expire_pending(self) -> list[Operation]:
+        """Take out operations nobody waited for past their timeout (under the lock)."""
+        now = self.clock()
+        late = [key for key, (_, deadline) in self._pending.items() if deadline <= now]
+        return [self._pending.pop(key)[0] for key in late]
 
     def prepare(
         self, method: ActionMethod, args: tuple[Any, ...], kwargs: dict[str, Any], call_id: str
@@ -352,22 +367,25 @@ class CallsCore(Generic[H]):
             call_id, method.spec.name, None, self.operation_timeout, on_abandon=self._abandon
         )
         result, _ = read_action_result(status, headers, body, method.spec.returns)
-        if not isinstance(result, CommsOperation):
+        location = header(headers, "Location")
+        from_location = location_id(location) if location and "/operations/" in location else None
+        if isinstance(result, CommsOperation):
+            op.id = result.id if isinstance(result.id, str) else from_location
+        elif method.spec.returns is not None and from_location is not None:
+            op.id = from_location  # `202 Accepted` with the operation only in `Location`
+        else:
             op.complete(None)  # an action without an operation is done when accepted
             return op
-        location = header(headers, "Location")
-        op.id = (
-            result.id
-            if isinstance(result.id, str)
-            else (location_id(location) if location else None)
-        )
         if op.id is None or status_of(result) in TERMINAL:
             op.complete(result)
             return op
         with self._lock:
+            expired = self._expire_pending()
             early = self._early.get(call_id, OrderedDict()).pop(op.id, None)
             if early is None:
-                self._pending[(call_id, op.id)] = op
+                self._pending[(call_id, op.id)] = (op, self.clock() + op.timeout)
+        for old in expired:
+            old.fail(OperationTimeout(f"{old.describe()} got no result in {old.timeout:g} s"))
         call_log(call_id).debug("%s waits for its notification", op.describe())
         if early is not None:
             op.complete(early)

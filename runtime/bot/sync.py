@@ -83,7 +83,7 @@ class CallsClient:
         store: StateStore | None = None,
         **options: Any,
     ) -> None:
-        """`options`: `keep_alive_interval`, `operation_timeout`, `tracker`, `clock`."""
+        """`options` go to `CallsCore` (`keep_alive_interval`, `operation_timeout`, …)."""
         self.transport = transport
         self.runner = ThreadRunner()
         self.core: CallsCore[Call] = CallsCore(
