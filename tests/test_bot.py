@@ -459,3 +459,76 @@ def test_operations_settle_whatever_the_order_of_responses_and_notifications(
                 op.wait(0)
     assert client.core._pending == {}
     client.close()
+
+
+def test_an_async_handler_on_the_sync_client_is_a_logged_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client, dispatcher = client_with(FakeTransport())
+    client.core.adopt("c1", "created", None)
+    ran: list[str | None] = []
+
+    async def wrong(event: CallEvent[Any]) -> None:
+        ran.append(event.state)
+
+    client.on(EventKind.STATE, wrong)
+    client.on(EventKind.STATE, lambda e: ran.append("sync"))
+    feed(dispatcher, call_body("c1", "established"))
+    assert client.idle(5)
+    assert ran == ["sync"]
+    assert "use AsyncCallsClient" in caplog.text
+    client.close()
+
+
+NOTE = st.one_of(
+    st.builds(
+        call_body,
+        st.sampled_from(["c1", "c2", "x"]),
+        st.sampled_from(["incoming", "establishing", "established", "terminated", "hold", "new"]),
+        st.sampled_from(["created", "updated", "deleted"]),
+    ),
+    st.builds(
+        delta_body,
+        st.sampled_from(["c1", "c2"]),
+        st.integers(0, 6),
+        st.lists(st.sampled_from("abc"), max_size=3),
+        st.lists(st.sampled_from("abc"), max_size=3),
+    ),
+    st.builds(
+        operation_body,
+        st.sampled_from(["c1", "c2"]),
+        st.sampled_from(["op1", "op2"]),
+        st.sampled_from(["notStarted", "running", "completed", "failed", "weird"]),
+        st.just(OP),
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(notes=st.lists(NOTE, max_size=15))
+def test_any_notification_sequence_is_folded_without_failures(notes: list[Any]) -> None:
+    """Notifications in any order: no handler failure, ended calls dropped, live ones kept."""
+    client, dispatcher = client_with(FakeTransport(), keep_alive_interval=3600)
+    client.core.adopt("c1", "created", None)
+    ops = [client.core.handles["c1"].play_prompt(prompts=[PROMPT]) for _ in range(2)]
+    failures = []
+    for body in notes:
+        for n in parse_notifications(body).notifications:
+            failures += dispatcher.dispatch(n)
+    assert failures == []
+    assert client.idle(5)
+    for call_id, handle in client.calls().items():
+        assert handle.state != "terminated", call_id
+    if "c1" not in client.calls():
+        assert all(op.done for op in ops)
+    client.close()
+
+
+def test_a_late_incoming_notification_does_not_bring_an_ended_call_back() -> None:
+    client, dispatcher = client_with(FakeTransport())
+    client.core.adopt("c1", "created", None)
+    feed(dispatcher, call_body("c1", "terminated", change="deleted"))
+    feed(dispatcher, call_body("c1", "incoming", change="created"))
+    feed(dispatcher, call_body("c1", "established"))
+    assert client.calls() == {} and client.core._orphans == {}
+    client.close()

@@ -38,6 +38,7 @@ DEFAULT_MAX_CALLS = 10_000
 ORPHAN_TTL = 120.0
 MAX_ORPHAN_CALLS = 1_000
 MAX_ORPHAN_NOTIFICATIONS = 64
+MAX_ENDED_IDS = 100_000
 # Operation results that arrived before the action's response, per call.
 MAX_EARLY_RESULTS = 256
 
@@ -170,6 +171,8 @@ class CallsCore(Generic[H]):
         self._pending: dict[tuple[str, str], tuple[Operation, float]] = {}
         self._early: dict[str, OrderedDict[str, CommsOperation]] = {}
         self._keep_alive_due: dict[str, float] = {}
+        # Ids of ended calls, so a late notification cannot bring a handle back.
+        self._ended: OrderedDict[str, None] = OrderedDict()
         self.keep_alive_changed = threading.Event()
 
     # -- handlers and handles --------------------------------------------------------------
@@ -204,6 +207,9 @@ class CallsCore(Generic[H]):
         """Forget a call's handle: no keep-alive, out of the store, waiting operations end."""
         with self._lock:
             handle = self.handles.pop(call_id, None)
+            self._ended[call_id] = None
+            if len(self._ended) > MAX_ENDED_IDS:
+                self._ended.popitem(last=False)
             self._keep_alive_due.pop(call_id, None)
             self._early.pop(call_id, None)
             pending = [k for k in self._pending if k[0] == call_id]
@@ -236,6 +242,9 @@ class CallsCore(Generic[H]):
                 self._queue(handle, event)
 
     def _unknown(self, call_id: str, n: Notification) -> H | None:
+        if call_id in self._ended:
+            call_log(call_id).debug("a notification after the call ended; ignored")
+            return None
         data = n.resource_data
         if (
             n.resource.kind is ResourceKind.CALL

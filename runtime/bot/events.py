@@ -107,7 +107,11 @@ class ThreadRunner:
                     return
                 job = queue[0]
             try:
-                job()
+                if inspect.isawaitable(result := job()):
+                    _close(result)
+                    raise TypeError(
+                        "an async handler on the sync CallsClient; use AsyncCallsClient"
+                    )
             except CANCELLATION:
                 raise
             except BaseException as exc:  # one handler's failure must not stop the call's queue
@@ -119,6 +123,12 @@ class ThreadRunner:
         """Wait until no key has queued jobs; False on timeout."""
         with self._lock:
             return self._lock.wait_for(lambda: not self._queues, timeout)
+
+
+def _close(awaitable: Any) -> None:
+    close = getattr(awaitable, "close", None)
+    if close is not None:  # no "never awaited" warning on top of the error
+        close()
 
 
 class TaskRunner:
