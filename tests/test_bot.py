@@ -532,3 +532,25 @@ def test_a_late_incoming_notification_does_not_bring_an_ended_call_back() -> Non
     feed(dispatcher, call_body("c1", "established"))
     assert client.calls() == {} and client.core._orphans == {}
     client.close()
+
+
+def test_runtime_client_graphclient_is_a_transport() -> None:
+    """`runtime.client.GraphClient` fits `Transport` as it is, Graph errors raised and all."""
+    import httpx
+
+    from runtime.client import GraphClient
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(404, json={"error": {"code": "itemNotFound", "message": "x"}})
+        assert request.headers["authorization"] == "Bearer tok"
+        body = {"@odata.type": "#microsoft.graph.call", "id": "g1", "state": "establishing"}
+        return httpx.Response(201, json=body, headers={"Location": f"{request.url}/g1"})
+
+    graph = GraphClient(lambda: "tok", http=httpx.Client(transport=httpx.MockTransport(answer)))
+    client = CallsClient(graph)
+    call = client.create_call(CallResource(callback_uri="https://bot/cb"))
+    assert call.call_id == "g1" and client.core.store.call_ids() == ["g1"]
+    assert client.rehydrate("g1") is None and client.core.store.call_ids() == []
+    assert client.get("g1") is None and call.ended
+    client.close()

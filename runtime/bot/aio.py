@@ -21,6 +21,7 @@ from typing import Any
 
 from generated.microsoft_graph import Call as CallResource
 
+from ..errors import NotFoundError
 from ..notifications import Dispatcher
 from ..requests import CallsRequests, GraphRequest
 from ..responses import raise_for_status
@@ -140,7 +141,10 @@ class AsyncCallsClient:
 
     async def rehydrate(self, call_id: str) -> AsyncCall | None:
         """`GET` a call known from the store (after a restart); None if it ended."""
-        r = await self._send(self.core.get_request(call_id))
+        try:
+            r = await self._send(self.core.get_request(call_id))
+        except NotFoundError:  # a transport that raises Graph errors (`GraphClient` does)
+            return self.core.rehydrated(call_id, 404, {}, b"")
         return self.core.rehydrated(call_id, r.status, r.headers, r.body)
 
     async def rehydrate_all(self) -> list[AsyncCall]:

@@ -420,13 +420,12 @@ class CallsCore(Generic[H]):
     ) -> H | None:
         """The handle of a `GET` call response; None (and forgotten) if the call is gone."""
         if status == 404:
-            self.store.delete(call_id)
-            call_log(call_id).info("not found on rehydration; forgotten")
+            self.drop(call_id, "not found on rehydration")
             return None
         raise_for_status(status, headers, body)
         call, _ = read_body(body, CALL, what="get call response")
         if isinstance(call, Call) and str(call.state) == TERMINATED:
-            self.store.delete(call_id)
+            self.drop(call_id, "terminated on rehydration")
             return None
         stored = self.store.load(call_id)
         origin = stored.origin if stored is not None else "rehydrated"
