@@ -554,3 +554,20 @@ def test_runtime_client_graphclient_is_a_transport() -> None:
     assert client.rehydrate("g1") is None and client.core.store.call_ids() == []
     assert client.get("g1") is None and call.ended
     client.close()
+
+
+def test_tracker_glance_is_shallow_and_events_carry_copies() -> None:
+    client, dispatcher = client_with(FakeTransport())
+    call = client.core.adopt("c1", "created", None)
+    assert client.core.tracker.glance("nobody") is None
+    got: list[Any] = []
+    call.on(EventKind.PARTICIPANT_JOINED, lambda e: got.append(e.participant))
+    feed(dispatcher, roster_body("c1", ["a"], 1))
+    assert client.idle(5)
+    state, _, roster = client.core.tracker.glance("c1")  # type: ignore[misc]
+    assert state is None and list(roster) == ["a"]
+    roster.clear()  # a shallow copy: the tracker keeps its roster
+    assert list(call.participants) == ["a"]
+    got[0].is_muted = True  # a handler's copy: the tracker's participant is unchanged
+    assert call.participants["a"].is_muted is not True
+    client.close()

@@ -8,6 +8,7 @@ keep-alives and remembers live calls in a `StateStore`. The faces only send and 
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 import time
@@ -103,9 +104,9 @@ class BaseCall:
     @property
     def state(self) -> str | None:
         """The call's state as the tracker sees it (falls back to the resource's)."""
-        snap = self._core.tracker.get(self.call_id)
-        if snap is not None and snap.state is not None:
-            return snap.state
+        seen = self._core.tracker.glance(self.call_id)
+        if seen is not None and seen[0] is not None:
+            return seen[0]
         state = None if self._resource is None else self._resource.state
         return str(state) if isinstance(state, str) else None
 
@@ -275,33 +276,33 @@ class CallsCore(Generic[H]):
 
     def _fold(self, handle: H, n: Notification) -> list[CallEvent[H]]:
         call_id = handle.call_id
-        before = self.tracker.get(call_id)
+        # Shallow views: the tracker replaces participants, never changes one in place, so
+        # comparing before and after needs no deep copy; only what goes out is copied.
+        before = self.tracker.glance(call_id)
         self.tracker.apply(n)
-        after = self.tracker.get(call_id)
+        after = self.tracker.glance(call_id)
         events: list[CallEvent[H]] = [
             CallEvent(EventKind.NOTIFICATION, handle, call_id, notification=n)
         ]
         if after is None:
             return events
-        if after.call is not None:
-            handle._resource = after.call
-        old_state = None if before is None else before.state
-        if after.state != old_state and after.state is not None:
-            handle.log.info("state %s → %s", old_state, after.state)
-            events.append(CallEvent(EventKind.STATE, handle, call_id, after.state, notification=n))
-        old = {} if before is None else before.participants
-        for pid, p in after.participants.items():
+        state, call, roster = after
+        if call is not None and (before is None or before[1] is not call):
+            handle._resource = copy.deepcopy(call)
+        old_state = None if before is None else before[0]
+        if state != old_state and state is not None:
+            handle.log.info("state %s → %s", old_state, state)
+            events.append(CallEvent(EventKind.STATE, handle, call_id, state, notification=n))
+        old = {} if before is None else before[2]
+        changes: list[tuple[EventKind, Participant]] = []
+        for pid, p in roster.items():
             if pid not in old:
-                events.append(
-                    CallEvent(EventKind.PARTICIPANT_JOINED, handle, call_id, participant=p)
-                )
-            elif old[pid] != p:
-                events.append(
-                    CallEvent(EventKind.PARTICIPANT_UPDATED, handle, call_id, participant=p)
-                )
-        for pid, p in old.items():
-            if pid not in after.participants:
-                events.append(CallEvent(EventKind.PARTICIPANT_LEFT, handle, call_id, participant=p))
+                changes.append((EventKind.PARTICIPANT_JOINED, p))
+            elif old[pid] is not p and old[pid] != p:
+                changes.append((EventKind.PARTICIPANT_UPDATED, p))
+        changes += [(EventKind.PARTICIPANT_LEFT, p) for pid, p in old.items() if pid not in roster]
+        for kind, p in changes:
+            events.append(CallEvent(kind, handle, call_id, participant=copy.deepcopy(p)))
         if n.resource.kind is ResourceKind.OPERATIONS:
             for item in n.items:
                 if isinstance(item, CommsOperation):
