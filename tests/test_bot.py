@@ -571,3 +571,30 @@ def test_tracker_glance_is_shallow_and_events_carry_copies() -> None:
     got[0].is_muted = True  # a handler's copy: the tracker's participant is unchanged
     assert call.participants["a"].is_muted is not True
     client.close()
+
+
+def test_the_async_face_keeps_alive_and_rehydrates() -> None:
+    async def main() -> None:
+        store = MemoryStore()
+        transport = AsyncFake()
+        client = AsyncCallsClient(transport, store=store, keep_alive_interval=0.05)
+        dispatcher = Dispatcher()
+        client.attach(dispatcher)
+        client.core.adopt("c1", "created", None)
+        for _ in range(200):
+            if sum(r.url.endswith("/c1/keepAlive") for r in transport.sent) >= 2:
+                break
+            await asyncio.sleep(0.01)
+        assert sum(r.url.endswith("/c1/keepAlive") for r in transport.sent) >= 2
+        await client.close()
+
+        def answer(request: GraphRequest) -> Response:
+            body = {"@odata.type": "#microsoft.graph.call", "id": "c1", "state": "established"}
+            return Response(200, {}, json.dumps(body).encode())
+
+        again = AsyncCallsClient(AsyncFake(answer), store=store)
+        calls = await again.rehydrate_all()
+        assert [(c.call_id, c.origin, c.state) for c in calls] == [("c1", "created", "established")]
+        await again.close()
+
+    asyncio.run(main())
