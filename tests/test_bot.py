@@ -598,3 +598,18 @@ def test_the_async_face_keeps_alive_and_rehydrates() -> None:
         await again.close()
 
     asyncio.run(main())
+
+
+def test_a_call_with_meeting_info_is_a_joined_call() -> None:
+    from generated.microsoft_graph import ChatInfo, Identity, IdentitySet, OrganizerMeetingInfo
+
+    client, _ = client_with(FakeTransport())
+    call = client.create_call(
+        CallResource(
+            callback_uri="https://bot/cb",
+            chat_info=ChatInfo(thread_id="19:meeting@thread.v2", message_id="0"),
+            meeting_info=OrganizerMeetingInfo(organizer=IdentitySet(user=Identity(id="u1"))),
+        )
+    )
+    assert call.origin == "joined" and client.core.store.load("c1").origin == "joined"  # type: ignore[union-attr]
+    client.close()
