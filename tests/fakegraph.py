@@ -83,7 +83,9 @@ def _body(change: str, url: str, data: Any) -> dict[str, Any]:
 class FakeGraph:
     """Serves on a free loopback port; `url` is the base URL for `CallsRequests(base_url=…)`."""
 
-    def __init__(self) -> None:
+    def __init__(self, token: Callable[[], str] = lambda: TOKEN) -> None:
+        self.token = token
+        """Makes the bearer token of each notification (a signed JWT in the quick start)."""
         self.lock = threading.Lock()
         self.callbacks: dict[str, str] = {}
         self.states: dict[str, str] = {}
@@ -113,7 +115,7 @@ class FakeGraph:
                 "POST",
                 target.path or "/",
                 json.dumps(body).encode(),
-                {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"},
+                {"Content-Type": "application/json", "Authorization": f"Bearer {self.token()}"},
             )
             response = conn.getresponse()
             response.read()

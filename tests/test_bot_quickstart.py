@@ -1,5 +1,6 @@
 """The README's bot quick start, step by step, over loopback: a fake Graph answers the HTTP
-calls and posts notifications to a real served receiver with an authentication hook.
+calls and posts notifications, each with a signed JWT, to a real served receiver that checks
+them with `runtime.auth.GraphTokenValidator` against a loopback OpenID provider.
 
 Each step of the README is a block here, in its sync form and its async form:
 1. create a call; 2. hear `establishing` and `established` through authenticated callbacks;
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -27,6 +28,7 @@ from generated.microsoft_graph import (
     Modality,
     ServiceHostedMediaConfig,
 )
+from runtime.auth import GraphTokenValidator
 from runtime.bot import (
     AsyncCallsClient,
     AsyncHttpxTransport,
@@ -39,19 +41,16 @@ from runtime.bot import (
 from runtime.notifications import Dispatcher
 from runtime.receiver import NotificationReceiver, RunningServer, serve
 from runtime.requests import CallsRequests
-from tests.fakegraph import TOKEN, FakeGraph
-
-
-def check_token(headers: Mapping[str, str]) -> bool:
-    """The test's stand-in for the JWT check: the fake's bearer token only."""
-    return headers.get("authorization") == f"Bearer {TOKEN}"
+from tests.fakegraph import FakeGraph
+from tests.jwt_factory import APP_ID, Provider, claims, local_provider, sign
 
 
 class Bot:
     """A receiver on a loopback port, with a dispatcher the client attaches to."""
 
-    def __init__(self) -> None:
+    def __init__(self, provider: Provider) -> None:
         self.dispatcher = Dispatcher()
+        check_token = GraphTokenValidator(APP_ID, openid_config_url=provider.config_url)
         self.receiver = NotificationReceiver(self.dispatcher, authenticate=check_token)
         self.server: RunningServer = serve(self.receiver)
         self.events: list[tuple[str, EventKind, str | None]] = []
@@ -74,16 +73,22 @@ class Bot:
         assert ok, f"no {kind} {detail} for {call_id}: {self.events}"
 
 
+@pytest.fixture(scope="module")
+def provider() -> Iterator[Provider]:
+    with local_provider() as p:
+        yield p
+
+
 @pytest.fixture
 def graph() -> Iterator[FakeGraph]:
-    fake = FakeGraph()
+    fake = FakeGraph(token=lambda: sign(claims()))
     yield fake
     fake.close()
 
 
 @pytest.fixture
-def bot() -> Iterator[Bot]:
-    b = Bot()
+def bot(provider: Provider) -> Iterator[Bot]:
+    b = Bot(provider)
     yield b
     b.server.close()
 
@@ -162,7 +167,7 @@ def test_sync_failed_operation_carries_result_info(graph: FakeGraph, bot: Bot) -
 
 
 def test_unauthenticated_callbacks_are_refused(graph: FakeGraph, bot: Bot) -> None:
-    bot.receiver.authenticate = lambda headers: False
+    graph.token = lambda: sign(claims(), key="X")  # an attacker's key under a published kid
     with CallsClient(
         HttpxTransport(httpx.Client()), requests=CallsRequests(base_url=graph.url)
     ) as client:
