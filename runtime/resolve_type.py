@@ -28,7 +28,6 @@ Finding codes:
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -240,14 +239,10 @@ def default_routes() -> Routes:
 
 def routes_of(index: SchemaIndex) -> Routes:
     """The routes over one models package's facts (its `SchemaIndex`), built once per index."""
-    found = _ROUTES.get(index)
-    if found is None:
-        found = _ROUTES[index] = Routes(index)
+    found = index.routes
+    if not isinstance(found, Routes):
+        found = index.routes = Routes(index)
     return found
-
-
-# One per models package's index, forgotten with it.
-_ROUTES: weakref.WeakKeyDictionary[SchemaIndex, Routes] = weakref.WeakKeyDictionary()
 
 
 def type_request(method: str, url: str, routes: Routes | None = None) -> RequestTyping:

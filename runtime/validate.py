@@ -139,6 +139,9 @@ class SchemaIndex:
             facts, self.package, strict=True
         )
         self._props: dict[str, dict[str, PropertyFacts]] = {}
+        # The URL routes over these facts (`runtime.resolve_type.routes_of`), made on first use
+        # and kept with the index, so they live exactly as long as it does.
+        self.routes: object = None
 
     def converter_for(self, mode: Mode) -> ODataConverter:
         """The checker of a mode."""

@@ -292,3 +292,14 @@ def test_a_handle_is_made_once_per_package() -> None:
     assert models_for("generated.v1_0") is default_models("v1.0")
     handle = Models(importlib.import_module("generated.v1_0"))
     assert handle.name == "generated.v1_0" and "microsoft.graph.call" in handle.roots
+
+
+def test_routes_are_made_once_per_package_and_follow_its_facts() -> None:
+    from runtime.resolve_type import routes_of, type_request
+
+    beta, v1 = default_models("beta").index, default_models("v1.0").index
+    assert routes_of(beta) is routes_of(beta) and routes_of(v1) is not routes_of(beta)
+    url = "/communications/calls/c1/participants/muteAll"  # an action only beta declares
+    assert type_request("POST", url, routes_of(beta)).body is not None
+    typed = type_request("POST", url, routes_of(v1))
+    assert typed.body is None and any(f.severity == "error" for f in typed.findings)
