@@ -303,3 +303,32 @@ def test_routes_are_made_once_per_package_and_follow_its_facts() -> None:
     assert type_request("POST", url, routes_of(beta)).body is not None
     typed = type_request("POST", url, routes_of(v1))
     assert typed.body is None and any(f.severity == "error" for f in typed.findings)
+
+
+@pytest.mark.parametrize("version", list(DEFAULT_PACKAGES))
+def test_each_package_has_what_the_runtime_uses_of_it(version: str) -> None:
+    """The Protocols of `runtime.models` are the whole interface: every package provides them."""
+    import runtime.models as api
+
+    models = default_models(version)
+    conv = models.converter()
+    facts = models.facts
+    call = facts.types["microsoft.graph.call"]
+    op = next(iter(facts.operations.values()))[0]
+    samples = {
+        api.ODataConverter: conv,
+        api.SchemaFacts: facts,
+        api.TypeFacts: call,
+        api.PropertyFacts: call.properties[0],
+        api.EnumFacts: next(iter(facts.enums.values())),
+        api.OperationFacts: op,
+        api.Checked: conv.check({}, "microsoft.graph.call", partial=True),
+    }
+    for protocol, sample in samples.items():
+        members = [n for n in vars(protocol) if not n.startswith("_") and n not in ("at",)] + list(
+            getattr(protocol, "__annotations__", {})
+        )
+        missing = [n for n in members if not hasattr(sample, n)]
+        assert missing == [], f"{models.name}: {protocol.__name__} lacks {missing}"
+    error = models.read_error("$.x", "bad")
+    assert (error.path, error.message) == ("$.x", "bad") and error.at("$.a").path == "$.a.x"
