@@ -22,6 +22,7 @@ from .examples import ExampleReport, Policy, check_pages, render_json, render_te
 from .examples import validate_body as check_value
 from .findings import has_errors
 from .lenient_json import JsonLimits, parse_lenient
+from .models import DEFAULT_PACKAGES, default_models, load_models
 
 # A documentation page is tens of kilobytes; a bound keeps a wrong file (a disk image, a log)
 # from being read whole. Bodies get the JSON reader's own bound.
@@ -91,7 +92,7 @@ def cmd_examples(args: argparse.Namespace) -> int:
         _readable(path, MAX_PAGE_BYTES)
     policy: Policy = "strict" if args.strict else "lenient" if args.lenient else "by-direction"
     try:
-        pages = check_pages(paths, policy)
+        pages = check_pages(paths, policy, args.models)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(exc)) from None
     if args.json:
@@ -132,6 +133,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         notification=args.notification,
         mode="strict" if args.strict else "lenient" if args.lenient else None,
         partial=args.partial,
+        models=args.models,
     )
     method, _, url = (args.request or "").strip().partition(" ")
     kind = "notification" if args.notification else "request" if args.request else "body"
@@ -156,6 +158,35 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for f in report.repairs + report.findings:
             print(f"  {f}")
     return 1 if has_errors(report.repairs + report.findings) else 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    """List the models packages the runtime checks with: per API version, or the one named."""
+    chosen = (
+        [(None, load_models(args.models))]
+        if args.models
+        else [(v, default_models(v)) for v in DEFAULT_PACKAGES]
+    )
+    for api_version, models in chosen:
+        manifest = models.module.manifest()
+        facts = models.facts
+        label = f"{api_version}: " if api_version else ""
+        print(
+            f"{label}{models.name}  {len(facts.types)} types, {len(facts.enums)} enums, "
+            f"{len(models.roots)} roots"
+        )
+        for item in manifest.get("inputs", []):
+            print(f"  {item.get('role', '?'):8} {item.get('name')}  sha256 {item.get('sha256')}")
+    return 0
+
+
+def _add_models(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--models",
+        metavar="IMPORT.NAME",
+        help="check with this models package (e.g. a vendored copy, mysdk.models); default: "
+        "the committed package of the request URL's version (/beta/, /v1.0/), else beta",
+    )
 
 
 def _add_mode(p: argparse.ArgumentParser, default: str) -> None:
@@ -187,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per body")
     _add_mode(p, "requests strict, responses and notifications lenient")
+    _add_models(p)
     p.set_defaults(func=cmd_examples)
     p = sub.add_parser("validate", help="validate one JSON body")
     p.add_argument("file", metavar="FILE", help="a file holding one JSON body; - reads stdin")
@@ -197,7 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partial", action="store_true", help="don't require Nullable=false properties")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_mode(p, "strict for --type and --request, lenient for --notification")
+    _add_models(p)
     p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("models", help="list the models packages (one per API version)")
+    p.add_argument("--models", metavar="IMPORT.NAME", help="describe this package instead")
+    p.set_defaults(func=cmd_models)
     return parser
 
 

@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from .findings import Finding, has_errors
+from .models import Models, models_for
 from .resolve_type import (
     RequestTyping,
+    routes_of,
     type_bodiless_response,
     type_notification,
     type_request,
@@ -139,6 +141,20 @@ class _Context:
 
     policy: Policy
     requests: dict[str, RequestTyping] = field(default_factory=dict)
+    # Given: every body is checked with it. Else each request's URL (`/beta/`, `/v1.0/`)
+    # chooses, and later bodies of the page use the last request's choice.
+    models: Models | None = None
+    current: Models | None = None
+
+    def models_for(self, url: str | None = None) -> Models:
+        """The models package for a body of this page (with the request URL, if it is one)."""
+        if self.models is not None:
+            return self.models
+        if url is not None:
+            self.current = models_for(url=url) if "/" in url else self.current
+        if self.current is None:
+            self.current = models_for()
+        return self.current
 
 
 def mode_for(kind: str, policy: Policy) -> Mode:
@@ -156,13 +172,19 @@ def check_body(
     partial: bool,
     dynamic: Mapping[str, DynamicType] | None = None,
     typing_findings: Iterable[Finding] = (),
+    models: Models | None = None,
 ) -> BodyReport:
     """Check and read a parsed body as `declared` in one walk; when nothing is an error, write
     back what was read and compare it with the body."""
     findings = list(typing_findings)
     if declared is None:
         return BodyReport(None, tuple(findings))
-    outcome = check(value, declared, mode=mode, partial=partial, dynamic=dynamic)
+    if models is not None and not _in_package(models, declared.qname):
+        missing = models.missing_type_message(declared.qname)
+        found = Finding("error", "type.not-in-package", "$", missing)
+        return BodyReport(str(declared), (*findings, found))
+    index = models.index if models is not None else None
+    outcome = check(value, declared, mode=mode, partial=partial, dynamic=dynamic, index=index)
     findings.extend(outcome.findings)
     tripped: bool | None = None
     if not has_errors(findings):
@@ -170,6 +192,11 @@ def check_body(
         findings.extend(result.findings)
         tripped = result.ok
     return BodyReport(str(declared), tuple(findings), tripped)
+
+
+def _in_package(models: Models, qname: str) -> bool:
+    """Whether a declared type is one the package can check (`Edm.*` always is)."""
+    return qname.startswith("Edm.") or models.has_type(qname)
 
 
 def validate_body(
@@ -180,11 +207,14 @@ def validate_body(
     notification: bool = False,
     mode: Mode | None = None,
     partial: bool = False,
+    models: Models | str | None = None,
 ) -> BodyReport:
     """Check one parsed body given its type, its request line (`'POST URL'`), or as a notification.
 
     Exactly one of `type`, `request` and `notification` says how to type the body. The mode
     defaults to strict for a type or a request (what we send), lenient for a notification.
+    The body is checked with `models` (a handle or an import name); by default the committed
+    package of the request URL's version (`/beta/`, `/v1.0/`), else of the default version.
     """
     chosen = [type is not None, request is not None, notification]
     if sum(chosen) != 1:
@@ -192,20 +222,29 @@ def validate_body(
     if type is not None:
         ref = TypeRef.parse(type)
         # A collection is a response (a page of items), which need not carry every property.
-        return check_body(value, ref, mode=mode or "strict", partial=partial or ref.collection)
+        return check_body(
+            value,
+            ref,
+            mode=mode or "strict",
+            partial=partial or ref.collection,
+            models=models_for(models),
+        )
     if request is not None:
         method, _, url = request.strip().partition(" ")
         if not url.strip():
             raise ValueError(f"request must be 'METHOD URL', got {request!r}")
-        typed = type_request(method, url.strip())
+        handle = models_for(models, url=url.strip())
+        typed = type_request(method, url.strip(), routes_of(handle.index))
         return check_body(
             value,
             typed.body,
             mode=mode or "strict",
             partial=typed.partial or partial,
             typing_findings=typed.findings,
+            models=handle,
         )
-    notified = type_notification(value)
+    handle = models_for(models)
+    notified = type_notification(value, routes_of(handle.index))
     return check_body(
         value,
         notified.type,
@@ -213,6 +252,7 @@ def validate_body(
         partial=True,
         dynamic=notified.dynamic,
         typing_findings=notified.findings,
+        models=handle,
     )
 
 
@@ -222,8 +262,9 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
     mode = mode_for(kind, context.policy)
     has_body = example.value is not None and not example.errors
     report = BodyReport(None)
+    models = context.models_for(example.url if kind == "request" else None)
     if kind == "request":
-        typed = type_request(example.method or "", example.url or "")
+        typed = type_request(example.method or "", example.url or "", routes_of(models.index))
         context.requests[example.id] = typed
         if has_body:
             report = check_body(
@@ -232,6 +273,7 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
                 mode=mode,
                 partial=typed.partial,
                 typing_findings=typed.findings,
+                models=models,
             )
         else:
             report = BodyReport(str(typed.body) if typed.body else None, typed.findings)
@@ -248,9 +290,10 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
             mode=mode,
             partial=True,
             typing_findings=typed_response.findings,
+            models=models,
         )
     elif kind == "notification" and has_body:
-        notified = type_notification(example.value)
+        notified = type_notification(example.value, routes_of(models.index))
         report = check_body(
             example.value,
             notified.type,
@@ -258,6 +301,7 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
             partial=True,
             dynamic=notified.dynamic,
             typing_findings=notified.findings,
+            models=models,
         )
     return ExampleReport(
         id=example.id,
@@ -274,22 +318,30 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
     )
 
 
-def check_pages(paths: Iterable[str | Path], policy: Policy = "by-direction") -> list[PageReport]:
-    """Read each documentation page and check every example on it."""
+def check_pages(
+    paths: Iterable[str | Path],
+    policy: Policy = "by-direction",
+    models: Models | str | None = None,
+) -> list[PageReport]:
+    """Read each documentation page and check every example on it, with `models` (a handle or
+    an import name) or, by default, the committed package of each request URL's version."""
     from .docpages import read_page
 
+    handle = models_for(models) if models is not None else None
     pages = []
     for path in paths:
         page = read_page(path)
-        context = _Context(policy)
+        context = _Context(policy, models=handle)
         examples = tuple(check_example(e, context) for e in page.examples)
         pages.append(PageReport(str(page.file), page.format, tuple(page.findings), examples))
     return pages
 
 
-def check_page(path: str | Path, policy: Policy = "by-direction") -> list[ExampleReport]:
+def check_page(
+    path: str | Path, policy: Policy = "by-direction", models: Models | str | None = None
+) -> list[ExampleReport]:
     """One report per body of a documentation page, in page order."""
-    return list(check_pages([path], policy)[0].examples)
+    return list(check_pages([path], policy, models)[0].examples)
 
 
 # -- rendering --------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from .errors import InvalidBodyError
 from .findings import DEFAULT_MAX_FINDINGS, Finding, cap_findings
+from .models import Models, models_for
 from .notifications import (
     CANCELLATION,
     DeadLetters,
@@ -167,8 +168,12 @@ class NotificationReceiver:
         authenticate: Authenticator | None = None,
         validator: Validator | None = None,
         max_body: int = DEFAULT_MAX_BODY,
+        models: Models | str | None = None,
     ) -> None:
-        self.dispatcher = dispatcher if dispatcher is not None else Dispatcher()
+        """Bodies are checked and read with `models` (a handle or an import name), by default
+        the dispatcher's."""
+        self.dispatcher = dispatcher if dispatcher is not None else Dispatcher(models)
+        self.models = models_for(models) if models is not None else self.dispatcher.models
         self.authenticate = authenticate
         self.validator = validator
         self.max_body = max_body
@@ -260,7 +265,7 @@ class NotificationReceiver:
         if len(body) < length:
             return _refuse(400, "badRequest", f"got {len(body)} of {length} declared bytes")
         try:
-            batch = parse_notifications(body, validator=self.validator)
+            batch = parse_notifications(body, validator=self.validator, models=self.models)
         except InvalidBodyError as exc:
             return _refuse(400, "invalidNotification", str(exc).split("\n", 1)[0], exc.findings)
         return batch.notifications, claims

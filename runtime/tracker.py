@@ -40,16 +40,23 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from generated import ODataObject
-from generated.microsoft_graph import (
-    Call,
-    CommsOperation,
-    ContentSharingSession,
-    DeltaParticipants,
-    Participant,
-)
-
 from .notifications import Dispatcher, Notification, ResourceKind
+
+# The tracker works with the objects of any models package (beta, v1.0, a vendored copy): it
+# tells them apart by their CSDL type (`_is`), never by one package's classes.
+ODataObject = Any
+Call = Any
+CommsOperation = Any
+ContentSharingSession = Any
+DeltaParticipants = Any
+Participant = Any
+
+
+def _is(obj: object, qname: str) -> bool:
+    """Whether `obj` is a generated object of the CSDL type `qname` or of a type derived from it."""
+    wanted = f"#{qname}"
+    return any(getattr(c, "ODATA_TYPE", None) == wanted for c in type(obj).__mro__)
+
 
 _STATE_RANK: Mapping[str, int] = {
     "incoming": 0,
@@ -285,7 +292,7 @@ class CallTracker:
 
     def _call(self, record: _CallRecord, n: Notification) -> None:
         data = n.resource_data
-        call = data if isinstance(data, Call) else None
+        call: Call | None = data if _is(data, "microsoft.graph.call") else None
         new_state: str | None = None
         if call is not None and isinstance(call.state, str):
             new_state = str(call.state)
@@ -308,8 +315,8 @@ class CallTracker:
 
     def _participants(self, record: _CallRecord, n: Notification) -> None:
         items = n.items
-        deltas = [d for d in items if isinstance(d, DeltaParticipants)]
-        people = [p for p in items if isinstance(p, Participant)]
+        deltas = [d for d in items if _is(d, "microsoft.graph.deltaParticipants")]
+        people = [p for p in items if _is(p, "microsoft.graph.participant")]
         for delta in deltas:
             self._delta(record, delta)
         if not people:
@@ -412,8 +419,10 @@ class CallTracker:
 
     def _operations(self, record: _CallRecord, n: Notification) -> None:
         fresh: list[ODataObject] = []
-        for op in n.items:
-            if not isinstance(op, CommsOperation):
+        item: ODataObject
+        for item in n.items:
+            op: CommsOperation = item
+            if not _is(op, "microsoft.graph.commsOperation"):
                 continue
             op_id = _id(op) or n.resource.item_id
             known = record.operations.get(op_id or "")
