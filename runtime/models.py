@@ -38,6 +38,7 @@ __all__ = [
     "TypeFacts",
     "TypeNotInPackage",
     "default_models",
+    "is_a",
     "load_models",
     "models_for",
     "models_of",
@@ -326,6 +327,13 @@ class Models:
             f"this type, regenerate with it as a root: graph-codegen generate --metadata "
             f"METADATA.xml {roots} --out DIR --package NAME, then pass --models NAME"
         )
+
+
+def is_a(obj: object, qname: str) -> bool:
+    """Whether `obj` is a generated object of the CSDL type `qname` or of a type derived from it,
+    from any models package (the runtime never tests against one package's classes)."""
+    wanted = f"#{qname}"
+    return any(getattr(c, "ODATA_TYPE", None) == wanted for c in type(obj).__mro__)
 
 
 def odata_of(converter: ODataConverter) -> ModuleType:

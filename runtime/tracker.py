@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from .models import is_a
 from .notifications import Dispatcher, Notification, ResourceKind
 
 # The tracker works with the objects of any models package (beta, v1.0, a vendored copy): it
@@ -52,10 +53,7 @@ DeltaParticipants = Any
 Participant = Any
 
 
-def _is(obj: object, qname: str) -> bool:
-    """Whether `obj` is a generated object of the CSDL type `qname` or of a type derived from it."""
-    wanted = f"#{qname}"
-    return any(getattr(c, "ODATA_TYPE", None) == wanted for c in type(obj).__mro__)
+_is = is_a
 
 
 _STATE_RANK: Mapping[str, int] = {

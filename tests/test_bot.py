@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generated.microsoft_graph import Call as CallResource
-from generated.microsoft_graph import (
+from generated.beta.microsoft_graph import Call as CallResource
+from generated.beta.microsoft_graph import (
     CallPlayPromptParameters,
     MediaInfo,
     MediaPrompt,
@@ -35,7 +35,7 @@ from runtime.bot import (
 )
 from runtime.bot.core import snake
 from runtime.notifications import Dispatcher, parse_notifications
-from runtime.requests import CALL, GraphRequest, bound_actions
+from runtime.requests import CALL, CallsRequests, GraphRequest, bound_actions
 from tests.fakegraph import call_body, delta_body, operation_body, roster_body
 
 OP = "microsoft.graph.playPromptOperation"
@@ -79,7 +79,13 @@ def feed(dispatcher: Dispatcher, body: dict[str, Any]) -> None:
         dispatcher.dispatch(n)
 
 
+# These tests build beta objects (the calls closure the seed page documents), so their clients
+# build and check beta requests.
+BETA = CallsRequests(version="beta")
+
+
 def client_with(transport: FakeTransport, **options: Any) -> tuple[CallsClient, Dispatcher]:
+    options.setdefault("requests", BETA)
     client = CallsClient(transport, **options)
     dispatcher = Dispatcher()
     client.attach(dispatcher)
@@ -87,9 +93,9 @@ def client_with(transport: FakeTransport, **options: Any) -> tuple[CallsClient, 
 
 
 def test_every_bound_action_is_a_method() -> None:
-    client, _ = client_with(FakeTransport())
+    client, _ = client_with(FakeTransport(), requests=CallsRequests(version="beta"))
     per_call, per_participant = client.core.call_methods, client.core.participant_methods
-    for spec in bound_actions().values():
+    for spec in bound_actions(models=client.core.requests.models).values():
         if spec.binding == CALL and spec.binding_collection:
             continue
         table = per_participant if spec.placeholders == ("call_id", "participant_id") else per_call
@@ -98,11 +104,18 @@ def test_every_bound_action_is_a_method() -> None:
         per_call
     )
     assert "cancel_media_processing" in per_call and "mute" in per_participant
+
     call = client.core.adopt("c9", "created", None)
     assert "play_prompt" in dir(call)
     with pytest.raises(AttributeError, match="no attribute or action 'dance'"):
         call.dance  # noqa: B018
     client.close()
+
+
+def test_the_methods_follow_the_api_version_of_the_requests() -> None:
+    v1, _ = client_with(FakeTransport(), requests=CallsRequests(version="v1.0"))
+    # muteAll is beta-only; sendDtmfTones is in today's v1.0 and not in the pinned beta.
+    assert "send_dtmf_tones" in v1.core.call_methods and "mute_all" not in v1.core.call_methods
 
 
 def test_an_action_takes_its_parameters_object_or_fields() -> None:
@@ -147,7 +160,7 @@ def test_notification_before_the_response_completes_the_operation() -> None:
             200, {"Location": "https://g/calls/c1/operations/early"}, json.dumps(body).encode()
         )
 
-    client = CallsClient(FakeTransport(answer))
+    client = CallsClient(FakeTransport(answer), requests=BETA)
     client.attach(dispatcher)
     call = client.create_call(CallResource(callback_uri="https://bot/cb"))
     op = call.play_prompt(prompts=[PROMPT])
@@ -305,7 +318,7 @@ def test_every_log_record_names_the_call(caplog: pytest.LogCaptureFixture) -> No
 
 def test_the_async_face_orders_events_and_awaits_operations() -> None:
     async def main() -> None:
-        client = AsyncCallsClient(AsyncFake())
+        client = AsyncCallsClient(AsyncFake(), requests=BETA)
         dispatcher = Dispatcher()
         client.attach(dispatcher)
         seen: list[str | None] = []
@@ -444,7 +457,7 @@ def test_operations_settle_whatever_the_order_of_responses_and_notifications(
         body = {"@odata.type": f"#{OP}", "id": f"op{k}", "status": "running"}
         return Response(200, {}, json.dumps(body).encode())
 
-    client = CallsClient(FakeTransport(answer))
+    client = CallsClient(FakeTransport(answer), requests=BETA)
     client.attach(dispatcher)
     call = client.core.adopt("c1", "created", None)
     ops = [call.play_prompt(prompts=[PROMPT]) for _ in outcomes]
@@ -548,7 +561,7 @@ def test_runtime_client_graphclient_is_a_transport() -> None:
         return httpx.Response(201, json=body, headers={"Location": f"{request.url}/g1"})
 
     graph = GraphClient(lambda: "tok", http=httpx.Client(transport=httpx.MockTransport(answer)))
-    client = CallsClient(graph)
+    client = CallsClient(graph, requests=BETA)
     call = client.create_call(CallResource(callback_uri="https://bot/cb"))
     assert call.call_id == "g1" and client.core.store.call_ids() == ["g1"]
     assert client.rehydrate("g1") is None and client.core.store.call_ids() == []
@@ -577,7 +590,7 @@ def test_the_async_face_keeps_alive_and_rehydrates() -> None:
     async def main() -> None:
         store = MemoryStore()
         transport = AsyncFake()
-        client = AsyncCallsClient(transport, store=store, keep_alive_interval=0.05)
+        client = AsyncCallsClient(transport, store=store, keep_alive_interval=0.05, requests=BETA)
         dispatcher = Dispatcher()
         client.attach(dispatcher)
         client.core.adopt("c1", "created", None)
@@ -592,7 +605,7 @@ def test_the_async_face_keeps_alive_and_rehydrates() -> None:
             body = {"@odata.type": "#microsoft.graph.call", "id": "c1", "state": "established"}
             return Response(200, {}, json.dumps(body).encode())
 
-        again = AsyncCallsClient(AsyncFake(answer), store=store)
+        again = AsyncCallsClient(AsyncFake(answer), store=store, requests=BETA)
         calls = await again.rehydrate_all()
         assert [(c.call_id, c.origin, c.state) for c in calls] == [("c1", "created", "established")]
         await again.close()
@@ -601,7 +614,7 @@ def test_the_async_face_keeps_alive_and_rehydrates() -> None:
 
 
 def test_a_call_with_meeting_info_is_a_joined_call() -> None:
-    from generated.microsoft_graph import ChatInfo, Identity, IdentitySet, OrganizerMeetingInfo
+    from generated.beta.microsoft_graph import ChatInfo, Identity, IdentitySet, OrganizerMeetingInfo
 
     client, _ = client_with(FakeTransport())
     call = client.create_call(

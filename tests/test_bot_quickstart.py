@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from generated.microsoft_graph import (
+from generated.beta.microsoft_graph import (
     Call,
     Identity,
     IdentitySet,
@@ -109,7 +109,7 @@ PROMPT = MediaPrompt(media_info=MediaInfo(uri="https://bot.example/hello.wav"))
 @pytest.mark.parametrize("early", [False, True], ids=["response-first", "notification-first"])
 def test_sync_quick_start(graph: FakeGraph, bot: Bot, early: bool) -> None:
     graph.notify_before_response = early
-    requests = CallsRequests(base_url=graph.url)
+    requests = CallsRequests(version="beta", base_url=graph.url)
     with CallsClient(
         HttpxTransport(httpx.Client(), token=lambda: "t"), requests=requests
     ) as client:
@@ -157,7 +157,7 @@ def test_sync_quick_start(graph: FakeGraph, bot: Bot, early: bool) -> None:
 def test_sync_failed_operation_carries_result_info(graph: FakeGraph, bot: Bot) -> None:
     graph.failures["playPrompt"] = {"code": 400, "subcode": 8508, "message": "bad prompt"}
     with CallsClient(
-        HttpxTransport(httpx.Client()), requests=CallsRequests(base_url=graph.url)
+        HttpxTransport(httpx.Client()), requests=CallsRequests(version="beta", base_url=graph.url)
     ) as client:
         client.attach(bot.dispatcher)
         call = client.create_call(new_call(bot.server.url))
@@ -169,7 +169,7 @@ def test_sync_failed_operation_carries_result_info(graph: FakeGraph, bot: Bot) -
 def test_unauthenticated_callbacks_are_refused(graph: FakeGraph, bot: Bot) -> None:
     graph.token = lambda: sign(claims(), key="X")  # an attacker's key under a published kid
     with CallsClient(
-        HttpxTransport(httpx.Client()), requests=CallsRequests(base_url=graph.url)
+        HttpxTransport(httpx.Client()), requests=CallsRequests(version="beta", base_url=graph.url)
     ) as client:
         client.attach(bot.dispatcher)
         call = client.create_call(new_call(bot.server.url))
@@ -181,7 +181,7 @@ def test_unauthenticated_callbacks_are_refused(graph: FakeGraph, bot: Bot) -> No
 async def async_quick_start(graph: FakeGraph, bot: Bot) -> None:
     async with httpx.AsyncClient() as http:
         client = AsyncCallsClient(
-            AsyncHttpxTransport(http), requests=CallsRequests(base_url=graph.url)
+            AsyncHttpxTransport(http), requests=CallsRequests(version="beta", base_url=graph.url)
         )
         client.attach(bot.dispatcher)
         established = asyncio.Event()

@@ -19,8 +19,6 @@ import contextlib
 import logging
 from typing import Any
 
-from generated.microsoft_graph import Call as CallResource
-
 from ..errors import NotFoundError
 from ..notifications import Dispatcher
 from ..requests import CallsRequests, GraphRequest
@@ -30,6 +28,11 @@ from .events import EventKind, Handler, TaskRunner
 from .operations import Operation
 from .store import StateStore
 from .transport import AsyncTransport, HttpResponse
+
+# The client works with the objects of any models package (beta, v1.0, a vendored copy): it
+# tells them apart by their CSDL type (`is_a`), never by one package's classes.
+CallResource = Any
+
 
 log = logging.getLogger("runtime.bot")
 

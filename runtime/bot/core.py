@@ -17,11 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-import generated
-from generated import ODataObject
-from generated.microsoft_graph import Call, CommsOperation, Participant
-
 from ..errors import header
+from ..models import is_a
 from ..notifications import Dispatcher, Notification, ResourceKind
 from ..requests import CALL, PARTICIPANT, BoundAction, CallsRequests, GraphRequest
 from ..responses import location_id, raise_for_status, read_action_result, read_body
@@ -29,6 +26,15 @@ from ..tracker import TERMINATED, CallTracker
 from .events import CallEvent, EventKind, Handler, Runner, call_log
 from .operations import TERMINAL, CallEnded, Operation, OperationTimeout, status_of
 from .store import MemoryStore, StateStore, StoredCall
+
+# The client works with the objects of any models package (beta, v1.0, a vendored copy): it
+# tells them apart by their CSDL type (`is_a`), never by one package's classes.
+COMMS_OPERATION = "microsoft.graph.commsOperation"
+ODataObject = Any
+Call = Any
+CommsOperation = Any
+Participant = Any
+
 
 DEFAULT_KEEP_ALIVE = 15 * 60.0
 DEFAULT_OPERATION_TIMEOUT = 120.0
@@ -69,7 +75,7 @@ def action_methods(
     requests: CallsRequests,
 ) -> tuple[dict[str, ActionMethod], dict[str, ActionMethod]]:
     """Methods of a call handle and of a participant handle, from the bound actions."""
-    conv = generated.converter()
+    conv = requests.models.converter()
     on_call: dict[str, ActionMethod] = {}
     on_participant: dict[str, ActionMethod] = {}
     for spec in requests.actions.values():
@@ -250,8 +256,8 @@ class CallsCore(Generic[H]):
         if (
             n.resource.kind is ResourceKind.CALL
             and n.change_type == "created"
-            and isinstance(data, Call)
-            and str(data.state) == "incoming"
+            and is_a(data, CALL)
+            and str(getattr(data, "state", None)) == "incoming"
         ):
             if len(self.handles) >= self.max_calls:
                 call_log(call_id).warning("incoming call not kept: %d calls live", self.max_calls)
@@ -305,7 +311,7 @@ class CallsCore(Generic[H]):
             events.append(CallEvent(kind, handle, call_id, participant=copy.deepcopy(p)))
         if n.resource.kind is ResourceKind.OPERATIONS:
             for item in n.items:
-                if isinstance(item, CommsOperation):
+                if is_a(item, COMMS_OPERATION):
                     op_id = item.id if isinstance(item.id, str) else n.resource.item_id
                     if op_id is not None and status_of(item) in TERMINAL:
                         self._operation_done(call_id, op_id, item)
@@ -376,10 +382,12 @@ class CallsCore(Generic[H]):
         op = Operation(
             call_id, method.spec.name, None, self.operation_timeout, on_abandon=self._abandon
         )
-        result, _ = read_action_result(status, headers, body, method.spec.returns)
+        result, _ = read_action_result(
+            status, headers, body, method.spec.returns, models=self.requests.models
+        )
         location = header(headers, "Location")
         from_location = location_id(location) if location and "/operations/" in location else None
-        if isinstance(result, CommsOperation):
+        if is_a(result, COMMS_OPERATION):
             op.id = result.id if isinstance(result.id, str) else from_location
         elif method.spec.returns is not None and from_location is not None:
             op.id = from_location  # `202 Accepted` with the operation only in `Location`
@@ -407,7 +415,7 @@ class CallsCore(Generic[H]):
         """Keep the handle of a create-call response."""
         from ..responses import read_created_call
 
-        made = read_created_call(status, headers, body)
+        made = read_created_call(status, headers, body, models=self.requests.models)
         if made.call_id is None:
             raise ValueError("the create-call response names no call id (no id, no Location)")
         return self.adopt(made.call_id, origin, made.call)
@@ -424,14 +432,14 @@ class CallsCore(Generic[H]):
             self.drop(call_id, "not found on rehydration")
             return None
         raise_for_status(status, headers, body)
-        call, _ = read_body(body, CALL, what="get call response")
-        if isinstance(call, Call) and str(call.state) == TERMINATED:
+        call, _ = read_body(body, CALL, what="get call response", models=self.requests.models)
+        if is_a(call, CALL) and str(call.state) == TERMINATED:
             self.drop(call_id, "terminated on rehydration")
             return None
         stored = self.store.load(call_id)
         origin = stored.origin if stored is not None else "rehydrated"
-        handle = self.adopt(call_id, origin, call if isinstance(call, Call) else None)
-        handle._resource = call if isinstance(call, Call) else handle._resource
+        handle = self.adopt(call_id, origin, call if is_a(call, CALL) else None)
+        handle._resource = call if is_a(call, CALL) else handle._resource
         return handle
 
     # -- keep-alive ------------------------------------------------------------------------

@@ -17,9 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from generated.microsoft_graph import CommsOperation, Participant
-
 from ..notifications import CANCELLATION, Notification
+
+# The client works with the objects of any models package (beta, v1.0, a vendored copy): it
+# tells them apart by their CSDL type (`is_a`), never by one package's classes.
+CommsOperation = Any
+Participant = Any
+
 
 log = logging.getLogger("runtime.bot")
 

@@ -12,7 +12,10 @@ import threading
 from collections.abc import Callable, Generator
 from typing import Any
 
-from generated.microsoft_graph import CommsOperation
+# The client works with the objects of any models package (beta, v1.0, a vendored copy): it
+# tells them apart by their CSDL type (`is_a`), never by one package's classes.
+CommsOperation = Any
+
 
 TERMINAL = frozenset({"completed", "failed"})
 
