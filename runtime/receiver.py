@@ -176,6 +176,19 @@ class NotificationReceiver:
         self._lock = threading.Lock()
         self._statuses: Counter[int] = Counter()
         self._delivered = 0
+        # A plain coroutine function, not a bound method: uvicorn tells ASGI3 from ASGI2 by
+        # `inspect.isfunction`, and took the bound method for ASGI2 (then every answer was 500).
+        receiver = self
+
+        async def asgi(
+            scope: MutableMapping[str, Any],
+            receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+            send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
+        ) -> None:
+            """The ASGI entry point (HTTP only); handlers run in a worker thread."""
+            await receiver._asgi(scope, receive, send)
+
+        self.asgi = asgi
 
     def stats(self) -> dict[str, Any]:
         """Requests answered by status, and notifications delivered to the dispatcher."""
@@ -304,7 +317,7 @@ class NotificationReceiver:
 
     # -- ASGI --------------------------------------------------------------------------------
 
-    async def asgi(
+    async def _asgi(
         self,
         scope: MutableMapping[str, Any],
         receive: Callable[[], Awaitable[MutableMapping[str, Any]]],

@@ -249,6 +249,16 @@ class CallTracker:
             record = self._calls.get(call_id)
             return None if record is None else record.snapshot()
 
+    def glance(self, call_id: str) -> tuple[str | None, Call | None, dict[str, Participant]] | None:
+        """State, call and a shallow copy of the roster, without deep copies (for diffing).
+
+        The objects are the tracker's own: read them, never change them. None if unknown."""
+        with self._lock:
+            record = self._calls.get(call_id)
+            if record is None:
+                return None
+            return record.state, record.call, dict(record.participants)
+
     def snapshots(self) -> dict[str, CallSnapshot]:
         """Snapshots of every call kept now."""
         with self._lock:
