@@ -8,6 +8,7 @@ import io
 import json
 from collections.abc import Iterator
 from typing import Any
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from runtime import cli
 from runtime.auth import GraphTokenValidator
-from runtime.emulator import Emulator, Faults
+from runtime.emulator import Delivery, Emulator, Faults
 from runtime.emulator.scenarios import SCENARIOS, Bot, run, session
 from runtime.errors import ServiceUnavailableError
 from runtime.notifications import Dispatcher
@@ -260,6 +261,17 @@ def test_a_down_or_slow_callback_is_retried(refuse_first: int, slow: float) -> N
             assert sum(d.attempts - 1 for d in deliveries) == refuse_first
 
 
+@pytest.mark.parametrize(
+    "callback", ["http://127.0.0.1:9/\U000cbec7", "ftp://127.0.0.1/x", "http://:99999/", "nowhere"]
+)
+def test_a_callback_no_one_can_post_to_is_given_up_at_once(callback: str) -> None:
+    with Emulator() as emu:
+        call_id = emu.incoming_call(callback)
+        assert emu.wait_for(lambda e: len(e.sent_to_bot(call_id)) == 1)
+        assert emu.sent_to_bot(call_id)[0] == Delivery(call_id, ANY, None, 0)
+        assert httpx.get(f"{emu.url}/v1.0/communications/calls/{call_id}").status_code == 200
+
+
 def test_a_callback_down_for_good_is_given_up() -> None:
     with Emulator(faults=Faults(callback_attempts=3, callback_backoff=0.01)) as emu:
         call_id = emu.incoming_call("http://127.0.0.1:9/api/calls")
@@ -276,3 +288,27 @@ def test_the_service_ending_a_call_says_why() -> None:
         SCENARIOS["service-ends-call"](bot)
         assert emu.wait_for(lambda e: bool(ended(e)))
         assert "resultInfo" in ended(emu)[-1].body["value"][0]["resourceData"]
+
+
+@pytest.mark.slow
+def test_the_emulate_command_serves_until_stopped() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runtime", "emulate", "--port", "0", "--duplicate"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith("calls API: http://127.0.0.1:"), first
+        base = first.split()[2].split("/v1.0/")[0]
+        config = httpx.get(f"{base}/.well-known/openid-configuration", timeout=10).json()
+        assert httpx.get(config["jwks_uri"], timeout=10).json()["keys"][0]["kid"]
+        missing = httpx.get(f"{base}/beta/communications/calls/nobody", timeout=10)
+        assert missing.status_code == 404 and missing.headers["request-id"]
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -390,7 +390,18 @@ class Emulator:
                 self.changed.notify_all()
 
     def _post_with_retries(self, callback: str, body: dict[str, Any]) -> tuple[int | None, int]:
-        target = urlsplit(callback)
+        try:
+            target = urlsplit(callback)
+            path = (target.path or "/") + (f"?{target.query}" if target.query else "")
+            path.encode("ascii")
+            port = target.port
+        except (ValueError, UnicodeError):
+            return None, 0  # a callbackUri no one can post to (it passed the checker as a string)
+        if target.scheme not in ("http", "https") or not target.hostname:
+            return None, 0
+        connection = (
+            http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
+        )
         data = json.dumps(body).encode()
         wait = self.faults.callback_backoff
         status: int | None = None
@@ -398,23 +409,17 @@ class Emulator:
         for attempts in range(1, max(1, self.faults.callback_attempts) + 1):  # noqa: B007
             if self._closed.is_set():
                 break
-            conn = http.client.HTTPConnection(
-                target.hostname or "127.0.0.1", target.port, timeout=self.faults.callback_timeout
-            )
+            conn = connection(target.hostname, port, timeout=self.faults.callback_timeout)
             try:
-                conn.request(
-                    "POST",
-                    target.path or "/",
-                    data,
-                    {
-                        "Content-Type": "application/json",
-                        "Authorization": f"Bearer {self._token()}",
-                    },
-                )
+                headers = {
+                    "Content-Type": "application/json",
+                    "Authorization": f"Bearer {self._token()}",
+                }
+                conn.request("POST", path, data, headers)
                 response = conn.getresponse()
                 response.read()
                 status = response.status
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 status = None  # refused, reset or timed out: retried like a 5xx
             finally:
                 conn.close()
