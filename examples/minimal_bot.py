@@ -2,6 +2,7 @@
 
     python examples/minimal_bot.py --port 8080   # serve until Ctrl-C
     python examples/minimal_bot.py --demo        # post two notifications to itself, then exit
+    python examples/minimal_bot.py --emulator --all-scenarios   # every scenario, offline
 
 Graph must reach the callback URL over HTTPS (a reverse proxy or tunnel in front of the port);
 send the printed request with your bearer token, e.g. with `runtime.client.GraphClient`.
@@ -35,7 +36,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
     parser.add_argument("--callback", default="https://bot.example.com/callback")
     parser.add_argument("--demo", action="store_true", help="post two notifications, then exit")
+    parser.add_argument("--emulator", action="store_true", help="run against a local emulator")
+    parser.add_argument("--all-scenarios", action="store_true", help="with --emulator: all")
+    parser.add_argument("--scenario", action="append", default=[], help="with --emulator: one")
     args = parser.parse_args(argv)
+    if args.emulator:
+        raise SystemExit(run_scenarios(args.scenario, args.all_scenarios))
 
     call = Call(
         callback_uri=args.callback,
@@ -65,6 +71,27 @@ def main(argv: list[str] | None = None) -> None:
         else:
             with contextlib.suppress(KeyboardInterrupt):
                 threading.Event().wait()
+
+
+def run_scenarios(names: list[str], everything: bool) -> int:
+    """Run the bot (served receiver, JWT check, calls client) through emulator scenarios."""
+    from runtime.emulator.scenarios import SCENARIOS, run
+
+    chosen = list(SCENARIOS) if everything or not names else names
+    failed = 0
+    for name in chosen:
+        if name not in SCENARIOS:
+            print(f"scenario {name}: unknown; known: {', '.join(SCENARIOS)}", flush=True)
+            failed += 1
+            continue
+        try:
+            run(name)
+        except Exception as exc:  # one scenario's failure is reported, the others still run
+            print(f"scenario {name}: FAILED: {type(exc).__name__}: {exc}", flush=True)
+            failed += 1
+        else:
+            print(f"scenario {name}: ok", flush=True)
+    return 1 if failed else 0
 
 
 def post_state(port: int, state: str) -> None:

@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 from codegen._process import version
 
+from .emulator.server import DEFAULT_APP_ID
 from .examples import ExampleReport, Policy, check_pages, render_json, render_text
 from .examples import validate_body as check_value
 from .findings import has_errors
@@ -189,6 +190,30 @@ def _add_models(p: argparse.ArgumentParser) -> None:
     )
 
 
+def cmd_emulate(args: argparse.Namespace) -> int:
+    """Serve the calls emulator on loopback until Ctrl-C."""
+    import contextlib
+    import threading
+
+    from .emulator import Emulator, Faults
+
+    faults = Faults(
+        out_of_order=args.out_of_order,
+        duplicate=args.duplicate,
+        delay=args.delay,
+        drop_delta_sequence=args.drop_delta_sequence,
+        throttle_every=args.throttle_every,
+        fail_every=args.fail_every,
+    )
+    with Emulator(app_id=args.app_id, faults=faults, port=args.port) as emulator:
+        print(f"calls API: {emulator.url}/v1.0/communications/calls (and /beta)", flush=True)
+        print(f"OpenID configuration: {emulator.openid_config_url}", flush=True)
+        print(f"tokens: issuer https://graph.microsoft.com, audience {emulator.app_id}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0
+
+
 def _add_mode(p: argparse.ArgumentParser, default: str) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument(
@@ -234,6 +259,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="list the models packages (one per API version)")
     p.add_argument("--models", metavar="IMPORT.NAME", help="describe this package instead")
     p.set_defaults(func=cmd_models)
+    p = sub.add_parser("emulate", help="serve an offline stand-in for Graph's calls API")
+    p.add_argument("--port", type=int, default=0, help="loopback port (0: any free port)")
+    p.add_argument("--app-id", default=DEFAULT_APP_ID, help="the audience of the tokens it signs")
+    p.add_argument("--out-of-order", action="store_true", help="swap adjacent notifications")
+    p.add_argument("--duplicate", action="store_true", help="deliver every notification twice")
+    p.add_argument("--delay", type=float, default=0.0, help="seconds before each notification")
+    p.add_argument(
+        "--drop-delta-sequence", action="store_true", help="delta rosters without sequenceNumber"
+    )
+    p.add_argument("--throttle-every", type=int, default=0, metavar="N", help="429 every N")
+    p.add_argument("--fail-every", type=int, default=0, metavar="N", help="503 every N")
+    p.set_defaults(func=cmd_emulate)
     return parser
 
 

@@ -214,6 +214,10 @@ class ODataConverter(Protocol):
         """The generated class of a structured type."""
         ...
 
+    def enum_of(self, qname: str) -> type[Any]:
+        """The generated class of an enum type."""
+        ...
+
 
 class ModelsError(ValueError):
     """A models package that cannot be used: not importable, or not a generated package."""

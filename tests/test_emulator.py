@@ -1,0 +1,314 @@
+"""The calls emulator: every scenario through a real bot, the checker's findings in its 400s,
+its signed notifications, and each kind of fault leaving the bot's picture right."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+from unittest.mock import ANY
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from runtime import cli
+from runtime.auth import GraphTokenValidator
+from runtime.emulator import Delivery, Emulator, Faults
+from runtime.emulator.scenarios import SCENARIOS, Bot, run, session
+from runtime.errors import ServiceUnavailableError
+from runtime.notifications import Dispatcher
+from runtime.receiver import AuthRefused, NotificationReceiver, serve
+
+CREATE = "https://graph.microsoft.com/v1.0/communications/calls"
+WRONG_TARGET = {
+    "@odata.type": "#microsoft.graph.call",
+    "callbackUri": "https://bot.example.com/api/calls",
+    "requestedModalities": ["audio"],
+    "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
+    "targets": [
+        {
+            "@odata.type": "#microsoft.graph.participantInfo",
+            "identity": {"user": {"id": "user-1"}},
+        }
+    ],
+}
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    with Emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def bot_session() -> Iterator[tuple[Emulator, Bot]]:
+    with session() as pair:
+        yield pair
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_scenario(name: str) -> None:
+    run(name)
+
+
+def test_at_least_the_seed_scenarios() -> None:
+    assert len(SCENARIOS) >= 12
+
+
+@pytest.mark.parametrize("name", ["p2p-service-hosted-media", "invite-and-mute-all", "transfer"])
+def test_beta_url_shapes(name: str) -> None:
+    run(name, version="beta")
+
+
+def validate_cli(body: Any, request: str) -> list[dict[str, Any]]:
+    """What `python -m runtime validate --request … --json` reports for a body."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(body, f)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        cli.main(["validate", f.name, "--request", request, "--json"])
+    findings: list[dict[str, Any]] = json.loads(out.getvalue())["findings"]
+    return [f for f in findings if f["severity"] == "error"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1.0/communications/calls", WRONG_TARGET),
+        ("/beta/communications/calls", {**WRONG_TARGET, "direction": "sideways"}),
+        ("/v1.0/communications/calls/{id}/playPrompt", {"prompts": [{"mediaInfo": 3}]}),
+        ("/v1.0/communications/calls/{id}/keepAlive", {"clientContext": "x"}),
+    ],
+)
+def test_a_400_names_the_validate_command_s_findings(
+    bot_session: tuple[Emulator, Bot], path: str, body: Any
+) -> None:
+    emu, bot = bot_session
+    call_id = emu.incoming_call(bot.callback)
+    path = path.format(id=call_id)
+    r = httpx.post(emu.url + path, json=body)
+    assert r.status_code == 400
+    assert r.headers["request-id"]
+    error = r.json()["error"]
+    assert error["code"] == "BadRequest"
+    assert error["innerError"]["request-id"] == r.headers["request-id"]
+    expected = validate_cli(body, f"POST https://graph.microsoft.com{path}")
+    assert expected, "the case must break the metadata"
+    got = [(d["code"], d["target"], d["message"]) for d in error["details"]]
+    assert got == [(f["code"], f["path"], f["message"]) for f in expected]
+
+
+def test_ids_and_urls_stay_consistent(emulator: Emulator) -> None:
+    body = {k: v for k, v in WRONG_TARGET.items() if k != "targets"}
+    body["targets"] = [
+        {
+            "@odata.type": "#microsoft.graph.invitationParticipantInfo",
+            "identity": {"user": {"id": "u"}},
+        }
+    ]
+    created = httpx.post(f"{emulator.url}/v1.0/communications/calls", json=body)
+    assert created.status_code == 201
+    call_id = created.json()["id"]
+    assert created.headers["Location"] == f"{emulator.url}/v1.0/communications/calls/{call_id}"
+    got = httpx.get(created.headers["Location"])
+    assert got.status_code == 200 and got.json()["id"] == call_id
+    media = {"uri": "https://bot.example.com/a.wav"}
+    prompt = {"prompts": [{"@odata.type": "#microsoft.graph.mediaPrompt", "mediaInfo": media}]}
+    op = httpx.post(f"{created.headers['Location']}/playPrompt", json=prompt)
+    assert op.status_code == 200
+    assert op.headers["Location"].endswith(f"/calls/{call_id}/operations/{op.json()['id']}")
+    assert httpx.delete(created.headers["Location"]).status_code == 204
+    assert httpx.post(f"{created.headers['Location']}/keepAlive", json={}).status_code == 404
+
+
+def test_bad_input_gets_a_graph_shaped_error(emulator: Emulator) -> None:
+    calls = f"{emulator.url}/v1.0/communications/calls"
+    cases = [
+        httpx.post(calls, content=b"{not json", headers={"Content-Type": "application/json"}),
+        httpx.post(calls, content=b"[" * 100_000, headers={"Content-Type": "application/json"}),
+        httpx.get(f"{calls}/no-such-call"),
+        httpx.post(f"{emulator.url}/v2/elsewhere", json={}),
+        httpx.post(calls, content=b" " * (2 << 20)),
+    ]
+    assert [r.status_code for r in cases] == [400, 400, 404, 404, 413]
+    for r in cases:
+        assert isinstance(r.json()["error"]["message"], str)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@pytest.fixture(scope="module")
+def shared_emulator() -> Iterator[Emulator]:
+    with Emulator() as emu:
+        yield emu
+
+
+@settings(max_examples=30, deadline=None)
+@given(body=st.dictionaries(st.sampled_from([*WRONG_TARGET, "x"]), JSON, max_size=5))
+def test_any_json_body_is_answered_without_a_5xx(
+    shared_emulator: Emulator, body: dict[str, Any]
+) -> None:
+    r = httpx.post(f"{shared_emulator.url}/v1.0/communications/calls", json=body)
+    assert r.status_code in (201, 400), r.text
+    if r.status_code == 400:
+        assert r.json()["error"]["details"]
+
+
+def test_notifications_are_signed_by_the_emulator_s_keys(
+    bot_session: tuple[Emulator, Bot],
+) -> None:
+    emu, bot = bot_session
+    call_id = emu.incoming_call(bot.callback)
+    assert emu.wait_for(lambda e: len(e.sent_to_bot(call_id)) == 1)
+    assert emu.sent_to_bot(call_id)[0].status == 202
+    token = emu._token()
+    validator = GraphTokenValidator(app_id=emu.app_id, openid_config_url=emu.openid_config_url)
+    assert validator.validate(token)["tid"] == emu.tenant
+    with Emulator() as other:  # another emulator's keys sign nothing of this one's
+        stranger = GraphTokenValidator(app_id=emu.app_id, openid_config_url=other.openid_config_url)
+        with pytest.raises(AuthRefused):
+            stranger.validate(token)
+
+
+def test_a_bot_trusting_other_keys_refuses_every_notification() -> None:
+    faults = Faults(callback_attempts=2, callback_backoff=0.01)
+    with Emulator(faults=faults) as emu, Emulator() as other:
+        validator = GraphTokenValidator(
+            app_id=emu.app_id, openid_config_url=other.openid_config_url
+        )
+        receiver = NotificationReceiver(Dispatcher(), authenticate=validator)
+        with serve(receiver) as server:
+            call_id = emu.incoming_call(server.url)
+            assert emu.wait_for(lambda e: len(e.sent_to_bot(call_id)) == 1)
+            delivery = emu.sent_to_bot(call_id)[0]
+            assert delivery.status == 401 and delivery.attempts == 1
+
+
+# -- faults: every kind leaves the bot's picture of each call right ----------------------------
+
+PICTURE_SCENARIOS = ["delta-rosters", "invite-and-mute-all", "transfer", "group-call"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "faults",
+    [
+        Faults(out_of_order=True),
+        Faults(duplicate=True),
+        Faults(delay=0.02),
+        Faults(drop_delta_sequence=True),
+        Faults(throttle_every=3),
+    ],
+    ids=["out-of-order", "duplicated", "delayed", "no-delta-sequence", "throttled"],
+)
+@pytest.mark.parametrize("name", PICTURE_SCENARIOS)
+def test_faults_leave_the_picture_right(faults: Faults, name: str) -> None:
+    run(name, faults)
+
+
+def test_duplicates_are_delivered_twice(bot_session: tuple[Emulator, Bot]) -> None:
+    with session(Faults(duplicate=True)) as (emu, bot):
+        call_id = bot.incoming()
+        assert emu.wait_for(lambda e: len(e.sent_to_bot(call_id)) == 2)
+        first, second = emu.sent_to_bot(call_id)
+        assert first.body == second.body
+        assert len(bot.client.calls()) == 1
+
+
+@pytest.mark.slow
+def test_throttled_requests_are_retried_by_the_bot() -> None:
+    with session(Faults(throttle_every=2)) as (emu, bot):
+        SCENARIOS["group-call"](bot)
+        statuses = [r.status for r in emu.sent_by_bot()]
+        assert 429 in statuses
+        assert len([r for r in emu.sent_by_bot("POST") if r.status == 201]) == 1
+
+
+def test_a_503_on_create_leaves_no_phantom_call() -> None:
+    with session(Faults(fail_every=1)) as (emu, bot):
+        from runtime.emulator.scenarios import outgoing, user
+
+        with pytest.raises(ServiceUnavailableError):
+            bot.client.create_call(outgoing(bot, targets=[user(bot, "user-x")]))
+        assert not bot.client.calls() and not emu.calls
+
+
+@pytest.mark.parametrize(
+    ("refuse_first", "slow"),
+    [(3, 0.0), pytest.param(0, 0.3, marks=pytest.mark.slow)],
+    ids=["down", "slow"],
+)
+def test_a_down_or_slow_callback_is_retried(refuse_first: int, slow: float) -> None:
+    faults = Faults(callback_backoff=0.05)
+    with session(faults, refuse_first=refuse_first, slow=slow) as (emu, bot):
+        SCENARIOS["delta-rosters"](bot)
+        deliveries = emu.sent_to_bot()
+        assert all(d.status == 202 for d in deliveries), deliveries
+        if refuse_first:
+            assert sum(d.attempts - 1 for d in deliveries) == refuse_first
+
+
+@pytest.mark.parametrize(
+    "callback", ["http://127.0.0.1:9/\U000cbec7", "ftp://127.0.0.1/x", "http://:99999/", "nowhere"]
+)
+def test_a_callback_no_one_can_post_to_is_given_up_at_once(callback: str) -> None:
+    with Emulator() as emu:
+        call_id = emu.incoming_call(callback)
+        assert emu.wait_for(lambda e: len(e.sent_to_bot(call_id)) == 1)
+        assert emu.sent_to_bot(call_id)[0] == Delivery(call_id, ANY, None, 0)
+        assert httpx.get(f"{emu.url}/v1.0/communications/calls/{call_id}").status_code == 200
+
+
+def test_a_callback_down_for_good_is_given_up() -> None:
+    with Emulator(faults=Faults(callback_attempts=3, callback_backoff=0.01)) as emu:
+        call_id = emu.incoming_call("http://127.0.0.1:9/api/calls")
+        assert emu.wait_for(lambda e: len(e.sent_to_bot(call_id)) == 1)
+        delivery = emu.sent_to_bot(call_id)[0]
+        assert delivery.status is None and delivery.attempts == 3
+
+
+def test_the_service_ending_a_call_says_why() -> None:
+    def ended(emu: Emulator) -> list[Any]:
+        return [d for d in emu.sent_to_bot() if '"terminated"' in json.dumps(d.body)]
+
+    with session() as (emu, bot):
+        SCENARIOS["service-ends-call"](bot)
+        assert emu.wait_for(lambda e: bool(ended(e)))
+        assert "resultInfo" in ended(emu)[-1].body["value"][0]["resourceData"]
+
+
+@pytest.mark.slow
+def test_the_emulate_command_serves_until_stopped() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runtime", "emulate", "--port", "0", "--duplicate"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith("calls API: http://127.0.0.1:"), first
+        base = first.split()[2].split("/v1.0/")[0]
+        config = httpx.get(f"{base}/.well-known/openid-configuration", timeout=10).json()
+        assert httpx.get(config["jwks_uri"], timeout=10).json()["keys"][0]["kid"]
+        missing = httpx.get(f"{base}/beta/communications/calls/nobody", timeout=10)
+        assert missing.status_code == 404 and missing.headers["request-id"]
+    finally:
+        proc.terminate()
+        proc.wait(10)
