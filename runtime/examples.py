@@ -19,20 +19,23 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from .findings import Finding, has_errors
 from .resolve_type import (
     RequestTyping,
+    Routes,
+    is_graph_url,
     type_bodiless_response,
+    type_external_request,
     type_notification,
     type_request,
     type_response,
 )
 from .roundtrip import written_back
-from .validate import DynamicType, Mode, TypeRef, check
+from .validate import DynamicType, Mode, SchemaIndex, TypeRef, check, default_index
 
 Policy = Literal["by-direction", "strict", "lenient"]
 """How strictly to validate: requests strict and received bodies lenient, or one mode for all."""
@@ -93,6 +96,8 @@ class ExampleReport:
     repairs: tuple[Finding, ...] = ()
     findings: tuple[Finding, ...] = ()
     roundtrip: bool | None = None
+    # From a block marked ignored (its errors were lowered to warnings).
+    ignored: bool = False
 
     @property
     def outcome(self) -> Outcome:
@@ -104,7 +109,7 @@ class ExampleReport:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form of the report (one object per body)."""
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "source": {"file": self.file, "line": self.line},
             "kind": self.kind,
@@ -116,6 +121,9 @@ class ExampleReport:
             "findings": [f.as_dict() for f in self.findings],
             "roundtrip": self.roundtrip,
         }
+        if self.ignored:  # only then, so reports of pages without ignored blocks keep their shape
+            out["ignored"] = True
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +147,10 @@ class _Context:
 
     policy: Policy
     requests: dict[str, RequestTyping] = field(default_factory=dict)
+    # The whole document's routes, for requests outside the models package's closure.
+    whole: Routes | None = None
+    # The index each request was typed against, when it is not the package's.
+    indexes: dict[str, SchemaIndex] = field(default_factory=dict)
 
 
 def mode_for(kind: str, policy: Policy) -> Mode:
@@ -156,13 +168,14 @@ def check_body(
     partial: bool,
     dynamic: Mapping[str, DynamicType] | None = None,
     typing_findings: Iterable[Finding] = (),
+    index: SchemaIndex | None = None,
 ) -> BodyReport:
     """Check and read a parsed body as `declared` in one walk; when nothing is an error, write
     back what was read and compare it with the body."""
     findings = list(typing_findings)
     if declared is None:
         return BodyReport(None, tuple(findings))
-    outcome = check(value, declared, mode=mode, partial=partial, dynamic=dynamic)
+    outcome = check(value, declared, mode=mode, partial=partial, dynamic=dynamic, index=index)
     findings.extend(outcome.findings)
     tripped: bool | None = None
     if not has_errors(findings):
@@ -223,15 +236,31 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
     has_body = example.value is not None and not example.errors
     report = BodyReport(None)
     if kind == "request":
-        typed = type_request(example.method or "", example.url or "")
+        url = example.url or ""
+        index: SchemaIndex | None = None
+        if url and is_graph_url(url):
+            typed = type_request(example.method or "", url)
+            if not typed.resolved and context.whole is not None:
+                typed, index = _type_outside(example.method or "", url, context.whole), None
+                if typed.resolved:
+                    index = context.whole.index
+                    context.indexes[example.id] = index
+        else:
+            typed = type_external_request(example.method or "", url or "(no URL)")
         context.requests[example.id] = typed
         if has_body:
+            value, cased = example.value, tuple[Finding, ...]()
+            if typed.operation is not None and typed.body is not None:
+                value, cased = _parameter_case(value, typed.body, index or default_index())
             report = check_body(
-                example.value,
+                value,
                 typed.body,
                 mode=mode,
-                partial=typed.partial,
-                typing_findings=typed.findings,
+                # Outside the package, Nullable="false" also marks server-set properties
+                # (`user.assignedPlans`), so required-on-create would be mostly false alarms.
+                partial=typed.partial or index is not None,
+                typing_findings=(*typed.findings, *cased),
+                index=index,
             )
         else:
             report = BodyReport(str(typed.body) if typed.body else None, typed.findings)
@@ -248,6 +277,7 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
             mode=mode,
             partial=True,
             typing_findings=typed_response.findings,
+            index=context.indexes.get(example.request_id or ""),
         )
     elif kind == "notification" and has_body:
         notified = type_notification(example.value)
@@ -259,6 +289,18 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
             dynamic=notified.dynamic,
             typing_findings=notified.findings,
         )
+    repairs = tuple(example.repairs) + tuple(example.errors)
+    findings = report.findings
+    not_json = getattr(example, "not_json", None)
+    if not_json:
+        findings = (
+            Finding(
+                "info", "body.not-json", "$", f"the body is not JSON ({not_json}); not checked"
+            ),
+            *findings,
+        )
+    if getattr(example, "ignored", False):
+        repairs, findings = _lowered(repairs), _lowered(findings)
     return ExampleReport(
         id=example.id,
         file=example.file,
@@ -268,20 +310,89 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
         url=example.url,
         status=example.status,
         type=report.type,
-        repairs=tuple(example.repairs) + tuple(example.errors),
-        findings=report.findings,
+        repairs=repairs,
+        findings=findings,
         roundtrip=report.roundtrip,
+        ignored=bool(getattr(example, "ignored", False)),
     )
 
 
-def check_pages(paths: Iterable[str | Path], policy: Policy = "by-direction") -> list[PageReport]:
-    """Read each documentation page and check every example on it."""
+def _parameter_case(
+    value: Any, declared: TypeRef, index: SchemaIndex
+) -> tuple[Any, tuple[Finding, ...]]:
+    """An action's parameters named in another case (`schedules` for `Schedules`), which Graph
+    accepts: renamed to the declared spelling, each with a note, so the rest is checked."""
+    if type(value) is not dict:
+        return value, ()
+    declared_names = {name.lower(): name for name in index.properties(declared.qname)}
+    renamed: dict[str, Any] = {}
+    notes: list[Finding] = []
+    for key, item in value.items():
+        spelled = declared_names.get(key.lower()) if type(key) is str else None
+        if spelled is not None and spelled != key and spelled not in value:
+            notes.append(
+                Finding(
+                    "info",
+                    "parameter.case",
+                    f"$.{key}",
+                    f"parameter {key!r} is declared {spelled!r}; Graph matches parameter "
+                    "names case-insensitively",
+                )
+            )
+            renamed[spelled] = item
+        else:
+            renamed[key] = item
+    return (renamed, tuple(notes)) if notes else (value, ())
+
+
+def _type_outside(method: str, url: str, whole: Routes) -> RequestTyping:
+    """Type a request the package's routes miss against the whole document's routes: a note
+    when it resolves there, else that document's own `request.unknown-route`."""
+    typed = type_request(method, url, whole)
+    if not typed.resolved:
+        return typed
+    note = Finding(
+        "info",
+        "request.outside-package",
+        "$",
+        f"{method.upper()} {url} is outside the generated package; typed and checked against "
+        "the whole metadata document",
+    )
+    return replace(typed, findings=(note, *typed.findings))
+
+
+IGNORED_PREFIX = "in a block marked ignored: "
+
+
+def _lowered(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """Findings of a block marked ignored: errors become warnings, each message says where."""
+    return tuple(
+        Finding(
+            "warning" if f.severity == "error" else f.severity,
+            f.code,
+            f.path,
+            IGNORED_PREFIX + f.message,
+            f.line,
+        )
+        for f in findings
+    )
+
+
+def check_pages(
+    paths: Iterable[str | Path],
+    policy: Policy = "by-direction",
+    *,
+    whole: SchemaIndex | None = None,
+) -> list[PageReport]:
+    """Read each documentation page and check every example on it; with `whole` (the facts of
+    a whole metadata document), requests outside the package's closure are checked against it."""
     from .docpages import read_page
 
+    whole_routes = Routes(whole) if whole is not None else None
     pages = []
     for path in paths:
         page = read_page(path)
-        context = _Context(policy)
+        context = _Context(policy, whole=whole_routes)
         examples = tuple(check_example(e, context) for e in page.examples)
         pages.append(PageReport(str(page.file), page.format, tuple(page.findings), examples))
     return pages

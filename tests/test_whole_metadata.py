@@ -1,0 +1,65 @@
+"""Requests outside the package's closure, typed against a whole document generated into a cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runtime.examples import check_pages
+from runtime.whole_metadata import MetadataUnavailable, whole_index
+
+CSDL = Path(__file__).parent / "csdl" / "full.xml"
+
+PAGE = """\
+# People
+
+<!-- { "blockType": "request", "name": "create-person" } -->
+```http
+POST https://graph.microsoft.com/v1.0/people
+Content-Type: application/json
+
+{"name": "Ada", "nmae": "typo"}
+```
+
+<!-- { "blockType": "response" } -->
+```http
+HTTP/1.1 201 Created
+Content-Type: application/json
+
+{"id": "1", "name": "Ada"}
+```
+
+<!-- { "blockType": "request", "name": "nowhere" } -->
+```http
+GET https://graph.microsoft.com/v1.0/nowhere/1
+```
+"""
+
+
+@pytest.mark.slow
+def test_a_request_outside_the_package_is_a_note_and_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    index = whole_index(CSDL, progress=False)
+    assert "test.app.person" in index.facts.types
+    # Once generated, the cache is reused: the same package, no second generation.
+    assert whole_index(CSDL, progress=False).facts is index.facts
+    page = tmp_path / "people.md"
+    page.write_text(PAGE, encoding="utf-8")
+    (report,) = check_pages([page], whole=index)
+    create, created, nowhere = report.examples
+    codes = [(f.severity, f.code) for f in create.findings]
+    assert ("info", "request.outside-package") in codes
+    assert ("error", "request.unknown-route") not in codes
+    assert create.type == "test.app.person"
+    assert any(f.code == "property.undeclared" and "nmae" in f.message for f in create.findings)
+    assert created.type == "test.app.person"
+    assert not any(f.code == "response.unexpected-body" for f in created.findings)
+    assert [f.code for f in nowhere.findings] == ["request.unknown-route"]
+
+
+def test_a_missing_document_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(MetadataUnavailable, match="no such metadata file"):
+        whole_index(tmp_path / "absent.xml", progress=False)
