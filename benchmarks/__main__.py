@@ -16,6 +16,7 @@ MODULES = (
     "benchmarks.csdl_read",
     "benchmarks.model_path",
     "benchmarks.notifications",
+    "benchmarks.docs_pages",
     "benchmarks.compare",
 )
 
