@@ -35,7 +35,7 @@ from .resolve_type import (
     type_response,
 )
 from .roundtrip import written_back
-from .validate import DynamicType, Mode, SchemaIndex, TypeRef, check, default_index
+from .validate import DynamicType, Mode, SchemaIndex, TypeRef, check, child_path, default_index
 
 Policy = Literal["by-direction", "strict", "lenient"]
 """How strictly to validate: requests strict and received bodies lenient, or one mode for all."""
@@ -262,6 +262,10 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
                 typing_findings=(*typed.findings, *cased),
                 index=index,
             )
+            if typed.operation is None and typed.body is not None:
+                extra = _read_only(value, typed, index or default_index())
+                if extra:
+                    report = replace(report, findings=(*report.findings, *extra))
         else:
             report = BodyReport(str(typed.body) if typed.body else None, typed.findings)
     elif kind == "response" and example.value is None and not (example.body_text or "").strip():
@@ -315,6 +319,44 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
         roundtrip=report.roundtrip,
         ignored=bool(getattr(example, "ignored", False)),
     )
+
+
+def _read_only(value: Any, typed: RequestTyping, index: SchemaIndex) -> tuple[Finding, ...]:
+    """Properties a create or update body should not carry: computed ones (`Core.Computed`),
+    and in an update also keys and immutable ones (`Core.Immutable`)."""
+    if type(value) is not dict or typed.body is None:
+        return ()
+    qname = typed.body.qname
+    named = value.get("@odata.type")
+    if type(named) is str and named.removeprefix("#") in index.assignable(qname):
+        qname = named.removeprefix("#")
+    if qname not in index.facts.types:
+        return ()
+    update = typed.method == "PATCH"
+    props = index.properties(qname)
+    found: list[Finding] = []
+    for key in value:
+        p = props.get(key) if type(key) is str else None
+        if p is None:
+            continue
+        if p.computed:
+            why = "computed by the service (Core.Computed)"
+        elif update and p.key:
+            why = "the key, which the URL already names"
+        elif update and p.immutable:
+            why = "immutable (Core.Immutable): set on create only"
+        else:
+            continue
+        found.append(
+            Finding(
+                "warning",
+                "property.read-only",
+                child_path("$", key),
+                f"{qname}.{key} is {why}; {'an update' if update else 'a create'} body "
+                "should not carry it",
+            )
+        )
+    return tuple(found)
 
 
 def _parameter_case(

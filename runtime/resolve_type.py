@@ -12,6 +12,8 @@ Finding codes:
 - `request.deprecated-path` — the request uses a deprecated root such as `/app` (warning).
 - `request.unknown-route` — no route of the metadata matches the URL (error): the body can't be
   typed, so it is not validated.
+- `request.untyped-body` — a `$ref`, `$value`, `$count` or `$batch` request, or one on a
+  primitive or stream property: the route is checked, the body is not typed (info).
 - `request.bad-method` — the route exists but not for this method (error).
 - `response.no-request` — a response with a body but no request to type it from (warning).
 - `response.unexpected-body` — a success response with a body where the operation returns

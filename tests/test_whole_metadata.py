@@ -19,7 +19,7 @@ PAGE = """\
 POST https://graph.microsoft.com/v1.0/people
 Content-Type: application/json
 
-{"name": "Ada", "nmae": "typo"}
+{"id": "mine", "name": "Ada", "nmae": "typo"}
 ```
 
 <!-- { "blockType": "response" } -->
@@ -55,6 +55,10 @@ def test_a_request_outside_the_package_is_a_note_and_is_checked(
     assert ("error", "request.unknown-route") not in codes
     assert create.type == "test.app.person"
     assert any(f.code == "property.undeclared" and "nmae" in f.message for f in create.findings)
+    assert any("did you mean 'name'?" in f.message for f in create.findings)
+    # `id` is Core.Computed in that document: a create body should not carry it.
+    (read_only,) = [f for f in create.findings if f.code == "property.read-only"]
+    assert (read_only.severity, read_only.path) == ("warning", "$.id")
     assert created.type == "test.app.person"
     assert not any(f.code == "response.unexpected-body" for f in created.findings)
     assert [f.code for f in nowhere.findings] == ["request.unknown-route"]
