@@ -46,6 +46,7 @@ run: $(STAMP)
 		echo "note: $(SHARED) is absent: generated/ is used as committed, not checked against" \
 			"the pinned inputs (see metadata/sources.toml; GRAPH_MODELS_SHARED names another folder)"; \
 	fi
+	$(PY) -m runtime models
 	$(PY) -m runtime examples --embedded || test $$? -eq 1
 	@if [ -f "$(SEED)" ]; then \
 		echo "$(PY) -m runtime examples $(SEED)"; \
@@ -68,9 +69,10 @@ unit: $(STAMP)
 fast: $(STAMP)
 	$(VENV)/bin/pytest -q -m "not slow"
 
-# Rebuild the committed generated/ from the pinned inputs.
+# Rebuild every committed package of generated/ (one per API version) from the pinned inputs;
+# `make generate ONLY=v1_0` rebuilds one.
 generate: $(STAMP)
-	$(PY) -m codegen generate --config $(SOURCES)
+	$(PY) -m codegen generate --config $(SOURCES) $(if $(ONLY),--only $(ONLY))
 
 check-generated: $(STAMP)
 	$(PY) -m codegen generate --config $(SOURCES) --check

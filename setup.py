@@ -89,7 +89,13 @@ def package_data(prefix: str = "") -> dict[str, list[str]]:
             "data/*.toml",
         ],
         f"{prefix}runtime": ["py.typed", "pages/*.md"],
-        f"{prefix}generated": ["py.typed", "_manifest.json"],
+        f"{prefix}generated": ["py.typed"],
+        # One models package per API version (generated/beta, generated/v1_0…): each reads
+        # its own manifest at run time.
+        **{
+            f"{prefix}generated.{manifest.parent.name}": ["py.typed", "_manifest.json"]
+            for manifest in sorted(Path(__file__).parent.glob("generated/*/_manifest.json"))
+        },
     }
 
 

@@ -174,7 +174,7 @@ def sizes(python: Path) -> dict[str, Any]:
     ]
     deps = _run_json(python, ["-c", _FOOTPRINT, json.dumps(spec)])
     return {
-        "ours": {"package": _tree(ROOT / "generated"), "deps": deps["ours"]},
+        "ours": {"package": _tree(ROOT / "generated" / "beta"), "deps": deps["ours"]},
         "sdk": {"package": _tree(site / "msgraph_beta"), "deps": deps["sdk"]},
     }
 
@@ -237,7 +237,7 @@ def run(runs: int, log: Callable[[str], None]) -> dict[str, Any]:
             "lxml",
         ]
     )
-    import generated
+    from generated import beta as generated
 
     versions["generator"] = generated.GENERATOR_VERSION
     return {

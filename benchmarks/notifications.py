@@ -144,6 +144,67 @@ def notifications(runs: int) -> list[Row]:
     ]
 
 
+@workload("notifications-uvicorn")
+def notifications_uvicorn(runs: int) -> list[Row]:
+    """The same, through uvicorn in its own process: a no-op ASGI app vs `receiver.asgi`."""
+    import importlib.util
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    if importlib.util.find_spec("uvicorn") is None:
+        raise FileNotFoundError("uvicorn is not installed (the `server` extra)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "uvicorn", "benchmarks.asgi_app:app", "--port", str(port),
+            "--host", "127.0.0.1", "--lifespan", "off", "--log-level", "warning",
+            "--no-access-log",
+        ],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("uvicorn did not start") from None
+                time.sleep(0.05)
+        times = interleaved(
+            {
+                "noop": lambda: _post_all(port, "/noop"),
+                "receiver": lambda: _post_all(port, "/callback"),
+            },
+            runs,
+        )
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    n = CLIENTS * PER_CLIENT
+    noop = f"no-op ASGI app on uvicorn ({n:,} POSTs)"
+    ours = f"receiver.asgi on uvicorn: validate, type, dispatch, track ({n:,} POSTs)"
+    return [
+        Row("notifications-uvicorn", noop, tuple(times["noop"]), note=_rate(n, times["noop"])),
+        Row(
+            "notifications-uvicorn",
+            ours,
+            tuple(times["receiver"]),
+            baseline=noop,
+            note=_rate(n, times["receiver"]),
+        ),
+    ]
+
+
 def _rate(n: int, seconds: list[float]) -> str:
     return (
         f"{n / statistics.median(seconds):,.0f} notifications/s "

@@ -18,14 +18,17 @@ from codegen import diff, generate
 from codegen._process import version
 from codegen.diagnostics import Policy, errors, parse_override
 from codegen.inspect import render_text, report
+from codegen.model import Model
 from codegen.sources import (
     DEFAULT_CONFIG,
     SHARED_ENV,
+    PinnedFile,
+    Sources,
     display_path,
     download_live,
     load_model,
+    load_packages,
     load_pinned,
-    load_sources,
     verify,
 )
 from codegen.xmlsafe import MetadataError
@@ -64,32 +67,40 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    """Verify every pinned input's sha256; download the live document only when asked."""
+    """Verify every pinned input's sha256; download the live documents only when asked."""
     config = Path(args.config)
-    sources = load_sources(config)
+    packages = load_packages(config)
+    several = len(packages) > 1
     failures: list[MetadataError] = []
-    pinned = [("base", sources.base), *(("overlay", o) for o in sources.overlays)]
-    for role, item in pinned:
-        try:
-            verify(item)
-        except MetadataError as exc:
-            failures.append(exc)
-            state = "MISMATCH" if item.path.is_file() else "MISSING"
-            print(f"{role:8} {display_path(item.path)}  sha256 {item.sha256}  {state}")
-        else:
-            print(f"{role:8} {display_path(item.path)}  sha256 {item.sha256}  ok")
-    print(f"live     {sources.live_url}")
+    pinned: list[PinnedFile] = []
+    for sources in packages:
+        if several:
+            print(f"package  {sources.name}: {sources.package} ({display_path(sources.out)})")
+        for role, item in [("base", sources.base), *(("overlay", o) for o in sources.overlays)]:
+            pinned.append(item)
+            try:
+                verify(item)
+            except MetadataError as exc:
+                failures.append(exc)
+                state = "MISMATCH" if item.path.is_file() else "MISSING"
+                print(f"{role:8} {display_path(item.path)}  sha256 {item.sha256}  {state}")
+            else:
+                print(f"{role:8} {display_path(item.path)}  sha256 {item.sha256}  ok")
+        print(f"live     {sources.live_url}")
     if args.download_live:
-        path, sha256 = download_live(sources.live_url, Path(args.download_live))
-        print(f"downloaded {display_path(path)}  sha256 {sha256}")
-        print(
-            "to pin it: review it with `python -m codegen inspect --metadata "
-            f"{display_path(path)}`, then set in {display_path(config)}:\n"
-            f'  [base]\n  path = "{display_path(path)}"\n  sha256 = "{sha256}"'
-        )
+        for sources in packages:
+            path, sha256 = download_live(
+                sources.live_url, Path(args.download_live), stem=sources.name
+            )
+            print(f"downloaded {display_path(path)}  sha256 {sha256}")
+            print(
+                "to pin it: review it with `python -m codegen inspect --metadata "
+                f"{display_path(path)}`, then set in {display_path(config)}, package "
+                f'{sources.name!r}:\n  path = "{display_path(path)}"\n  sha256 = "{sha256}"'
+            )
     for failure in failures:
         print(f"error: {failure}", file=sys.stderr)
-    if any(not item.path.is_file() for _, item in pinned):
+    if any(not item.path.is_file() for item in pinned):
         print(
             f"hint: the pinned files are the ../shared/metadata snapshots beside the checkout; "
             f"set {SHARED_ENV} to a folder holding metadata/ with them to use another place",
@@ -98,13 +109,30 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 2 if failures else 0
 
 
+def _selected(args: argparse.Namespace) -> tuple[Sources, ...]:
+    """The packages of `--config` that `--only` names (all of them without it)."""
+    packages = load_packages(Path(args.config))
+    only = getattr(args, "only", None)
+    if not only:
+        return packages
+    chosen = tuple(p for p in packages if p.name in only)
+    unknown = sorted(set(only) - {p.name for p in chosen})
+    if unknown:
+        known = ", ".join(p.name for p in packages)
+        raise generate.GenerationError(
+            f"--only names no package of {display_path(args.config)}: "
+            f"{', '.join(unknown)} (it has: {known})"
+        )
+    return chosen
+
+
 def _refuse_changed_pins(args: argparse.Namespace) -> None:
     # `generate --if-changed` trusts the header of the output; a pinned input whose bytes
     # changed must be refused before anything looks at that header.
     if args.command == "generate" and getattr(args, "config", None):
-        sources = load_sources(Path(args.config))
-        for item in (sources.base, *sources.overlays):
-            verify(item)
+        for sources in _selected(args):
+            for item in (sources.base, *sources.overlays):
+                verify(item)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -146,7 +174,16 @@ def _add_generate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     p.add_argument("--out", help="the package folder to write")
     p.add_argument("--package", help="the package's import name (default: the folder's name)")
-    p.add_argument("--config", help="take inputs, roots and output from a sources config")
+    p.add_argument(
+        "--config", help="take inputs, roots and output of every package from a sources config"
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with --config: only this package of the config (repeatable)",
+    )
     p.add_argument(
         "--check",
         action="store_true",
@@ -186,30 +223,47 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     progress = generate.Progress(sys.stderr.isatty() if args.progress is None else args.progress)
-    sources_by_sha: dict[str, str] = {}
-    if args.config:
-        sources = load_sources(Path(args.config))
-        out = Path(args.out) if args.out else sources.out
-        roots = args.root or list(sources.roots)
-        package = args.package or sources.package
-        generate.check_package_name(package, "--package" if args.package else "the sources config")
-        if args.if_changed and generate.manifest_is_current(out, sources, roots, package):
-            print(f"{display_path(out)} is current with the pinned inputs")
-            return 0
-        progress("reading metadata")
-        model = load_pinned(sources)
-        sources_by_sha = generate.source_urls(sources)
-    else:
+    if not args.config:
         if not args.metadata or not args.out:
             raise generate.GenerationError("give --metadata and --out, or --config")
         out = Path(args.out)
-        roots = args.root
         package = args.package or Path(os.path.abspath(out)).name
         generate.check_package_name(
             package, "--package" if args.package else "the --out folder's name"
         )
         progress("reading metadata")
         model = load_model(args.metadata, args.overlay)
+        return _generate_one(args, model, args.root, out, package, {}, progress)
+    packages = _selected(args)
+    if len(packages) > 1 and (args.out or args.package or args.root):
+        raise generate.GenerationError(
+            "--out, --package and --root apply to one package: add --only NAME"
+        )
+    status = 0
+    for sources in packages:
+        out = Path(args.out) if args.out else sources.out
+        roots = args.root or list(sources.roots)
+        package = args.package or sources.package
+        generate.check_package_name(package, "--package" if args.package else "the sources config")
+        if args.if_changed and generate.manifest_is_current(out, sources, roots, package):
+            print(f"{display_path(out)} is current with the pinned inputs")
+            continue
+        progress(f"reading metadata of {sources.name}")
+        model = load_pinned(sources)
+        urls = generate.source_urls(sources)
+        status = max(status, _generate_one(args, model, roots, out, package, urls, progress))
+    return status
+
+
+def _generate_one(
+    args: argparse.Namespace,
+    model: Model,
+    roots: Sequence[str],
+    out: Path,
+    package: str,
+    sources_by_sha: dict[str, str],
+    progress: generate.Progress,
+) -> int:
     diagnostics = Policy(strict=args.strict).apply(model.diagnostics)
     bad = errors(diagnostics)
     if bad:
@@ -218,7 +272,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         raise generate.GenerationError(f"{len(bad)} metadata errors; nothing written")
     changed, summary = generate.generate(
         model,
-        roots,
+        list(roots),
         out,
         package,
         check=args.check,

@@ -49,7 +49,7 @@ class PinnedFile:
 
 @dataclass(frozen=True, slots=True)
 class Sources:
-    """What the committed `generated/` is built from."""
+    """What one committed package of `generated/` (one API version) is built from."""
 
     live_url: str
     base: PinnedFile
@@ -57,10 +57,28 @@ class Sources:
     out: Path
     package: str
     roots: tuple[str, ...]
+    # The package's short name in the config (`beta`, `v1_0`), for `generate --only`.
+    name: str = "beta"
 
 
-def load_sources(config: Path = DEFAULT_CONFIG) -> Sources:
-    """Read the sources config; paths are taken relative to the project root."""
+def load_sources(config: Path = DEFAULT_CONFIG, name: str | None = None) -> Sources:
+    """One package of the sources config: the one called `name`, else the first."""
+    packages = load_packages(config)
+    if name is None:
+        return packages[0]
+    for package in packages:
+        if package.name == name:
+            return package
+    known = ", ".join(p.name for p in packages)
+    raise MetadataError(str(config), f"no package named {name!r} (the config has: {known})")
+
+
+def load_packages(config: Path = DEFAULT_CONFIG) -> tuple[Sources, ...]:
+    """Every package of the sources config, in its order; paths relative to the project root.
+
+    The config is either a list of `[[packages]]` (name, out, package, live_url, roots, base,
+    overlays) or the older one-package form (`live_url`, `[base]`, `[[overlays]]`, `[generate]`).
+    """
     root = config.resolve().parent.parent
     try:
         data = tomllib.loads(config.read_text(encoding="utf-8"))
@@ -77,17 +95,56 @@ def load_sources(config: Path = DEFAULT_CONFIG) -> Sources:
             raise MetadataError(str(config), f"{where} 'source' must be a string (a URL)")
         return PinnedFile(_input_path(root, entry["path"]), entry["sha256"].lower(), source)
 
-    if not isinstance(data.get("live_url"), str):
-        raise MetadataError(str(config), "sources config has no string 'live_url'")
-    gen = data.get("generate", {})
-    return Sources(
-        live_url=data["live_url"],
-        base=pinned(data.get("base"), "[base]"),
-        overlays=tuple(pinned(o, "[[overlays]]") for o in data.get("overlays", [])),
-        out=root / gen.get("out", "generated"),
-        package=gen.get("package", "generated"),
-        roots=tuple(gen.get("roots", [])),
-    )
+    def strings(entry: Any, key: str, where: str) -> tuple[str, ...]:
+        value = entry.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise MetadataError(str(config), f"{where} '{key}' must be a list of strings")
+        return tuple(value)
+
+    if "packages" not in data:
+        if not isinstance(data.get("live_url"), str):
+            raise MetadataError(str(config), "sources config has no string 'live_url'")
+        gen = data.get("generate", {})
+        return (
+            Sources(
+                live_url=data["live_url"],
+                base=pinned(data.get("base"), "[base]"),
+                overlays=tuple(pinned(o, "[[overlays]]") for o in data.get("overlays", [])),
+                out=root / gen.get("out", "generated"),
+                package=gen.get("package", "generated"),
+                roots=strings(gen, "roots", "[generate]"),
+                name=gen.get("name", "beta"),  # the one-package form predates v1.0
+            ),
+        )
+    entries = data["packages"]
+    if not isinstance(entries, list) or not entries:
+        raise MetadataError(str(config), "'packages' must be a non-empty list of [[packages]]")
+    result: list[Sources] = []
+    for number, entry in enumerate(entries, 1):
+        where = f"[[packages]] #{number}"
+        if not isinstance(entry, dict):
+            raise MetadataError(str(config), f"{where} must be a table")
+        missing = [k for k in ("name", "out", "package") if not isinstance(entry.get(k), str)]
+        if missing:
+            raise MetadataError(str(config), f"{where} needs string keys {', '.join(missing)}")
+        where = f"[[packages]] {entry['name']!r}"
+        live_url = entry.get("live_url", data.get("live_url"))
+        if not isinstance(live_url, str):
+            raise MetadataError(str(config), f"{where} has no string 'live_url'")
+        if any(p.name == entry["name"] for p in result):
+            raise MetadataError(str(config), f"{where} is named twice")
+        result.append(
+            Sources(
+                live_url=live_url,
+                base=pinned(entry.get("base"), f"{where} base"),
+                overlays=tuple(pinned(o, f"{where} overlays") for o in entry.get("overlays", [])),
+                out=root / entry["out"],
+                package=entry["package"],
+                roots=strings(entry, "roots", where),
+                name=entry["name"],
+            )
+        )
+    return tuple(result)
 
 
 def shared_dir() -> Path | None:
@@ -177,10 +234,11 @@ def download_live(
     directory: Path,
     *,
     today: datetime.date | None = None,
+    stem: str = "beta",
     timeout: float = DOWNLOAD_TIMEOUT,
     max_bytes: int = DOWNLOAD_MAX_BYTES,
 ) -> tuple[Path, str]:
-    """Download `url` into `directory/beta-<date>.xml`; returns the path and its sha256.
+    """Download `url` into `directory/<stem>-<date>.xml`; returns the path and its sha256.
 
     Only ever called on request (`sources --download-live`). The body is streamed to a
     temporary file and checked against `max_bytes` while it arrives, so a runaway response
@@ -188,7 +246,7 @@ def download_live(
     """
     day = (today or datetime.date.today()).isoformat()
     directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"beta-{day}.xml"
+    target = directory / f"{stem}-{day}.xml"
     partial = target.with_suffix(".xml.part")
     digest = hashlib.sha256()
     size = 0

@@ -15,7 +15,7 @@ import http.client
 import json
 import threading
 
-from generated.microsoft_graph import (
+from generated.v1_0.microsoft_graph import (  # the v1.0 models, for the v1.0 API
     Call,
     Identity,
     IdentitySet,
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     print(request.method, request.url, request.json())
 
     tracker = CallTracker()
-    dispatcher = Dispatcher()
+    dispatcher = Dispatcher("generated.v1_0")  # the receiver reads callbacks with these models
     tracker.attach(dispatcher)  # first, so the handler below sees the updated picture
 
     @dispatcher.on(ResourceKind.CALL)

@@ -22,6 +22,7 @@ from .examples import ExampleReport, PageReport, Policy, check_pages, render_jso
 from .examples import validate_body as check_value
 from .findings import has_errors
 from .lenient_json import JsonLimits, parse_lenient
+from .models import DEFAULT_PACKAGES, default_models, load_models
 from .validate import SchemaIndex
 
 # A documentation page is tens of kilobytes; a bound keeps a wrong file (a disk image, a log)
@@ -109,7 +110,7 @@ def cmd_examples(args: argparse.Namespace) -> int:
         except MetadataUnavailable as exc:
             raise InputError(str(exc)) from None
     try:
-        pages = _check_with_progress(paths, policy, whole)
+        pages = _check_with_progress(paths, policy, args.models, whole)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(exc)) from None
     if baseline is not None:
@@ -166,14 +167,14 @@ def _expand(names: Sequence[str]) -> list[str]:
 
 
 def _check_with_progress(
-    paths: list[str], policy: Policy, whole: SchemaIndex | None
+    paths: list[str], policy: Policy, models: str | None, whole: SchemaIndex | None
 ) -> list[PageReport]:
     """Check the pages, counting them on stderr when it is a terminal and there are many."""
     if len(paths) < 20 or not sys.stderr.isatty():
-        return check_pages(paths, policy, whole=whole)
+        return check_pages(paths, policy, models, whole=whole)
     pages: list[PageReport] = []
     for n, path in enumerate(paths, 1):
-        pages.extend(check_pages([path], policy, whole=whole))
+        pages.extend(check_pages([path], policy, models, whole=whole))
         if n % 25 == 0 or n == len(paths):
             print(f"\rchecked {n:,}/{len(paths):,} pages", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
@@ -199,6 +200,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         notification=args.notification,
         mode="strict" if args.strict else "lenient" if args.lenient else None,
         partial=args.partial,
+        models=args.models,
     )
     method, _, url = (args.request or "").strip().partition(" ")
     kind = "notification" if args.notification else "request" if args.request else "body"
@@ -223,6 +225,35 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for f in report.repairs + report.findings:
             print(f"  {f}")
     return 1 if has_errors(report.repairs + report.findings) else 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    """List the models packages the runtime checks with: per API version, or the one named."""
+    chosen = (
+        [(None, load_models(args.models))]
+        if args.models
+        else [(v, default_models(v)) for v in DEFAULT_PACKAGES]
+    )
+    for api_version, models in chosen:
+        manifest = models.module.manifest()
+        facts = models.facts
+        label = f"{api_version}: " if api_version else ""
+        print(
+            f"{label}{models.name}  {len(facts.types)} types, {len(facts.enums)} enums, "
+            f"{len(models.roots)} roots"
+        )
+        for item in manifest.get("inputs", []):
+            print(f"  {item.get('role', '?'):8} {item.get('name')}  sha256 {item.get('sha256')}")
+    return 0
+
+
+def _add_models(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--models",
+        metavar="IMPORT.NAME",
+        help="check with this models package (e.g. a vendored copy, mysdk.models); default: "
+        "the committed package of the request URL's version (/beta/, /v1.0/), else beta",
+    )
 
 
 def _add_mode(p: argparse.ArgumentParser, default: str) -> None:
@@ -261,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--metadata",
         metavar="PATH",
-        help="a whole $metadata document: requests outside the generated package are checked "
+        help="a whole $metadata document: requests outside the models package are checked "
         "against it (generated once into ~/.cache/graph-calls-models; needs the codegen extra)",
     )
     p.add_argument(
@@ -273,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a saved --json run: report (and fail on) only findings it does not hold",
     )
     _add_mode(p, "requests strict, responses and notifications lenient")
+    _add_models(p)
     p.set_defaults(func=cmd_examples)
     p = sub.add_parser("validate", help="validate one JSON body")
     p.add_argument("file", metavar="FILE", help="a file holding one JSON body; - reads stdin")
@@ -283,7 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partial", action="store_true", help="don't require Nullable=false properties")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_mode(p, "strict for --type and --request, lenient for --notification")
+    _add_models(p)
     p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("models", help="list the models packages (one per API version)")
+    p.add_argument("--models", metavar="IMPORT.NAME", help="describe this package instead")
+    p.set_defaults(func=cmd_models)
     return parser
 
 

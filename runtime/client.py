@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import error_from_response, header
+from .models import Models, models_for
 from .requests import GraphRequest
 from .responses import CreatedCall, read_action_result, read_created_call
 
@@ -58,6 +59,13 @@ RETRIED_STATUSES = frozenset({429, 502, 503, 504})
 NOT_PROCESSED_STATUSES = frozenset({429})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _CALL_ID = re.compile(r"/(?:communications|app)/calls/([^/?#]+)")
+
+
+def _models_of(request: GraphRequest) -> Models:
+    """The models a response is read with: the request's, else its URL's API version's."""
+    return models_for(request.models, url=request.url)
+
+
 _NEEDS_HTTPX = "the Graph clients need httpx: pip install 'graph-calls-models[http]'"
 
 
@@ -343,12 +351,14 @@ class GraphClient(_Base):
     def create_call(self, request: GraphRequest) -> CreatedCall:
         """Send a create-call request; the typed call it created."""
         r = self.send(request)
-        return read_created_call(r.status, r.headers, r.body)
+        return read_created_call(r.status, r.headers, r.body, models=_models_of(request))
 
     def run(self, request: GraphRequest, *, idempotent: bool | None = None) -> Any:
         """Send an action or a delete; its typed result (e.g. a `commsOperation`) or None."""
         r = self.send(request, idempotent=idempotent)
-        result, _ = read_action_result(r.status, r.headers, r.body, request.returns)
+        result, _ = read_action_result(
+            r.status, r.headers, r.body, request.returns, models=_models_of(request)
+        )
         return result
 
 
@@ -428,12 +438,14 @@ class AsyncGraphClient(_Base):
     async def create_call(self, request: GraphRequest) -> CreatedCall:
         """Send a create-call request; the typed call it created."""
         r = await self.send(request)
-        return read_created_call(r.status, r.headers, r.body)
+        return read_created_call(r.status, r.headers, r.body, models=_models_of(request))
 
     async def run(self, request: GraphRequest, *, idempotent: bool | None = None) -> Any:
         """Send an action or a delete; its typed result (e.g. a `commsOperation`) or None."""
         r = await self.send(request, idempotent=idempotent)
-        result, _ = read_action_result(r.status, r.headers, r.body, request.returns)
+        result, _ = read_action_result(
+            r.status, r.headers, r.body, request.returns, models=_models_of(request)
+        )
         return result
 
 

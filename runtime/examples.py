@@ -24,10 +24,12 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from .findings import Finding, has_errors
+from .models import Models, models_for
 from .resolve_type import (
     RequestTyping,
     Routes,
     is_graph_url,
+    routes_of,
     type_bodiless_response,
     type_external_request,
     type_notification,
@@ -35,7 +37,7 @@ from .resolve_type import (
     type_response,
 )
 from .roundtrip import written_back
-from .validate import DynamicType, Mode, SchemaIndex, TypeRef, check, child_path, default_index
+from .validate import DynamicType, Mode, SchemaIndex, TypeRef, check, child_path
 
 Policy = Literal["by-direction", "strict", "lenient"]
 """How strictly to validate: requests strict and received bodies lenient, or one mode for all."""
@@ -149,8 +151,22 @@ class _Context:
     requests: dict[str, RequestTyping] = field(default_factory=dict)
     # The whole document's routes, for requests outside the models package's closure.
     whole: Routes | None = None
-    # The index each request was typed against, when it is not the package's.
+    # The index each request was typed against, when it is not the models package's.
     indexes: dict[str, SchemaIndex] = field(default_factory=dict)
+    # Given: every body is checked with it. Else each request's URL (`/beta/`, `/v1.0/`)
+    # chooses, and later bodies of the page use the last request's choice.
+    models: Models | None = None
+    current: Models | None = None
+
+    def models_for(self, url: str | None = None) -> Models:
+        """The models package for a body of this page (with the request URL, if it is one)."""
+        if self.models is not None:
+            return self.models
+        if url is not None:
+            self.current = models_for(url=url) if "/" in url else self.current
+        if self.current is None:
+            self.current = models_for()
+        return self.current
 
 
 def mode_for(kind: str, policy: Policy) -> Mode:
@@ -168,13 +184,21 @@ def check_body(
     partial: bool,
     dynamic: Mapping[str, DynamicType] | None = None,
     typing_findings: Iterable[Finding] = (),
+    models: Models | None = None,
     index: SchemaIndex | None = None,
 ) -> BodyReport:
     """Check and read a parsed body as `declared` in one walk; when nothing is an error, write
-    back what was read and compare it with the body."""
+    back what was read and compare it with the body. `index` (a whole document's, for a request
+    outside the package) takes the place of `models`' own."""
     findings = list(typing_findings)
     if declared is None:
         return BodyReport(None, tuple(findings))
+    if index is None and models is not None:
+        if not _in_package(models, declared.qname):
+            missing = models.missing_type_message(declared.qname)
+            found = Finding("error", "type.not-in-package", "$", missing)
+            return BodyReport(str(declared), (*findings, found))
+        index = models.index
     outcome = check(value, declared, mode=mode, partial=partial, dynamic=dynamic, index=index)
     findings.extend(outcome.findings)
     tripped: bool | None = None
@@ -185,6 +209,11 @@ def check_body(
     return BodyReport(str(declared), tuple(findings), tripped)
 
 
+def _in_package(models: Models, qname: str) -> bool:
+    """Whether a declared type is one the package can check (`Edm.*` always is)."""
+    return qname.startswith("Edm.") or models.has_type(qname)
+
+
 def validate_body(
     value: Any,
     *,
@@ -193,11 +222,14 @@ def validate_body(
     notification: bool = False,
     mode: Mode | None = None,
     partial: bool = False,
+    models: Models | str | None = None,
 ) -> BodyReport:
     """Check one parsed body given its type, its request line (`'POST URL'`), or as a notification.
 
     Exactly one of `type`, `request` and `notification` says how to type the body. The mode
     defaults to strict for a type or a request (what we send), lenient for a notification.
+    The body is checked with `models` (a handle or an import name); by default the committed
+    package of the request URL's version (`/beta/`, `/v1.0/`), else of the default version.
     """
     chosen = [type is not None, request is not None, notification]
     if sum(chosen) != 1:
@@ -205,20 +237,29 @@ def validate_body(
     if type is not None:
         ref = TypeRef.parse(type)
         # A collection is a response (a page of items), which need not carry every property.
-        return check_body(value, ref, mode=mode or "strict", partial=partial or ref.collection)
+        return check_body(
+            value,
+            ref,
+            mode=mode or "strict",
+            partial=partial or ref.collection,
+            models=models_for(models),
+        )
     if request is not None:
         method, _, url = request.strip().partition(" ")
         if not url.strip():
             raise ValueError(f"request must be 'METHOD URL', got {request!r}")
-        typed = type_request(method, url.strip())
+        handle = models_for(models, url=url.strip())
+        typed = type_request(method, url.strip(), routes_of(handle.index))
         return check_body(
             value,
             typed.body,
             mode=mode or "strict",
             partial=typed.partial or partial,
             typing_findings=typed.findings,
+            models=handle,
         )
-    notified = type_notification(value)
+    handle = models_for(models)
+    notified = type_notification(value, routes_of(handle.index))
     return check_body(
         value,
         notified.type,
@@ -226,6 +267,7 @@ def validate_body(
         partial=True,
         dynamic=notified.dynamic,
         typing_findings=notified.findings,
+        models=handle,
     )
 
 
@@ -235,23 +277,27 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
     mode = mode_for(kind, context.policy)
     has_body = example.value is not None and not example.errors
     report = BodyReport(None)
+    models = context.models_for(example.url if kind == "request" else None)
     if kind == "request":
         url = example.url or ""
+        # Set when the request is typed against the whole document instead of `models`.
         index: SchemaIndex | None = None
         if url and is_graph_url(url):
-            typed = type_request(example.method or "", url)
-            if not typed.resolved and context.whole is not None:
-                typed, index = _type_outside(example.method or "", url, context.whole), None
-                if typed.resolved:
-                    index = context.whole.index
+            typed = type_request(example.method or "", url, routes_of(models.index))
+            if context.whole is not None and _outside(typed, models):
+                outside = _type_outside(example.method or "", url, context.whole)
+                if outside.resolved:
+                    typed, index = outside, context.whole.index
                     context.indexes[example.id] = index
+                elif not typed.resolved:
+                    typed = outside
         else:
             typed = type_external_request(example.method or "", url or "(no URL)")
         context.requests[example.id] = typed
         if has_body:
             value, cased = example.value, tuple[Finding, ...]()
             if typed.operation is not None and typed.body is not None:
-                value, cased = _parameter_case(value, typed.body, index or default_index())
+                value, cased = _parameter_case(value, typed.body, index or models.index)
             report = check_body(
                 value,
                 typed.body,
@@ -260,10 +306,11 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
                 # (`user.assignedPlans`), so required-on-create would be mostly false alarms.
                 partial=typed.partial or index is not None,
                 typing_findings=(*typed.findings, *cased),
+                models=models,
                 index=index,
             )
             if typed.operation is None and typed.body is not None:
-                extra = _read_only(value, typed, index or default_index())
+                extra = _read_only(value, typed, index or models.index)
                 if extra:
                     report = replace(report, findings=(*report.findings, *extra))
         else:
@@ -281,10 +328,11 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
             mode=mode,
             partial=True,
             typing_findings=typed_response.findings,
+            models=models,
             index=context.indexes.get(example.request_id or ""),
         )
     elif kind == "notification" and has_body:
-        notified = type_notification(example.value)
+        notified = type_notification(example.value, routes_of(models.index))
         report = check_body(
             example.value,
             notified.type,
@@ -292,6 +340,7 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
             partial=True,
             dynamic=notified.dynamic,
             typing_findings=notified.findings,
+            models=models,
         )
     repairs = tuple(example.repairs) + tuple(example.errors)
     findings = report.findings
@@ -387,6 +436,15 @@ def _parameter_case(
     return (renamed, tuple(notes)) if notes else (value, ())
 
 
+def _outside(typed: RequestTyping, models: Models) -> bool:
+    """Whether a request typed against `models` is outside the package: no route of it
+    matches, or the route's body or response is a type the package does not hold."""
+    if not typed.resolved:
+        return any(f.code == "request.unknown-route" for f in typed.findings)
+    declared = (typed.body, typed.response)
+    return any(t is not None and not _in_package(models, t.qname) for t in declared)
+
+
 def _type_outside(method: str, url: str, whole: Routes) -> RequestTyping:
     """Type a request the package's routes miss against the whole document's routes: a note
     when it resolves there, else that document's own `request.unknown-route`."""
@@ -397,7 +455,7 @@ def _type_outside(method: str, url: str, whole: Routes) -> RequestTyping:
         "info",
         "request.outside-package",
         "$",
-        f"{method.upper()} {url} is outside the generated package; typed and checked against "
+        f"{method.upper()} {url} is outside the models package; typed and checked against "
         "the whole metadata document",
     )
     return replace(typed, findings=(note, *typed.findings))
@@ -423,26 +481,32 @@ def _lowered(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
 def check_pages(
     paths: Iterable[str | Path],
     policy: Policy = "by-direction",
+    models: Models | str | None = None,
     *,
     whole: SchemaIndex | None = None,
 ) -> list[PageReport]:
-    """Read each documentation page and check every example on it; with `whole` (the facts of
-    a whole metadata document), requests outside the package's closure are checked against it."""
+    """Read each documentation page and check every example on it, with `models` (a handle or
+    an import name) or, by default, the committed package of each request URL's version; with
+    `whole` (the facts of a whole metadata document), requests outside that package's closure
+    are checked against it."""
     from .docpages import read_page
 
-    whole_routes = Routes(whole) if whole is not None else None
+    handle = models_for(models) if models is not None else None
+    whole_routes = routes_of(whole) if whole is not None else None
     pages = []
     for path in paths:
         page = read_page(path)
-        context = _Context(policy, whole=whole_routes)
+        context = _Context(policy, models=handle, whole=whole_routes)
         examples = tuple(check_example(e, context) for e in page.examples)
         pages.append(PageReport(str(page.file), page.format, tuple(page.findings), examples))
     return pages
 
 
-def check_page(path: str | Path, policy: Policy = "by-direction") -> list[ExampleReport]:
+def check_page(
+    path: str | Path, policy: Policy = "by-direction", models: Models | str | None = None
+) -> list[ExampleReport]:
     """One report per body of a documentation page, in page order."""
-    return list(check_pages([path], policy)[0].examples)
+    return list(check_pages([path], policy, models)[0].examples)
 
 
 # -- rendering --------------------------------------------------------------------------------

@@ -18,16 +18,17 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import generated
-from generated import ODataConverter, ODataObject, ReadError
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import InvalidBodyError
 from .findings import DEFAULT_MAX_FINDINGS, Finding, cap_findings, has_errors
 from .json_reader import DEFAULT_LIMITS, JsonLimits, read_json
+from .models import Models, models_for, odata_of
 from .requests import Validator
 from .validate import check as check_body
+
+if TYPE_CHECKING:
+    from .models import ODataConverter, ODataObject, ReadError
 
 log = logging.getLogger(__name__)
 
@@ -116,18 +117,22 @@ class NotificationBatch:
     findings: tuple[Finding, ...] = ()
 
 
-def lenient_notification_validator() -> Validator:
-    """The default: lenient, partial validation with `resourceData` typed from `resourceUrl`."""
-    from .resolve_type import type_notification
+def lenient_notification_validator(models: Models | str | None = None) -> Validator:
+    """The default: lenient, partial validation with `resourceData` typed from `resourceUrl`,
+    against `models` (default: the default version's package)."""
+    from .resolve_type import routes_of, type_notification
     from .validate import validate
 
+    handle = models_for(models)
+
     def check(value: Any, qname: str) -> Sequence[Finding]:
-        typing = type_notification(value)
+        typing = type_notification(value, routes_of(handle.index))
         found = validate(
             value,
             qname,
             mode="lenient",
             partial=True,
+            index=handle.index,
             dynamic=typing.dynamic,
             max_findings=DEFAULT_MAX_FINDINGS,
         )
@@ -142,12 +147,17 @@ def parse_notifications(
     validator: Validator | None = None,
     converter: ODataConverter | None = None,
     limits: JsonLimits = DEFAULT_LIMITS,
+    models: Models | str | None = None,
 ) -> NotificationBatch:
     """Validate and read a `commsNotifications` body; `InvalidBodyError` lists every error.
 
     Bytes or text are read by `runtime.json_reader.read_json` within `limits`; anything else is
-    taken as JSON already parsed. At most `DEFAULT_MAX_FINDINGS` findings are listed."""
-    from .resolve_type import LEGACY_RESOURCE_KEY, type_notification
+    taken as JSON already parsed. At most `DEFAULT_MAX_FINDINGS` findings are listed. The body
+    is checked and read with `models` (a handle or an import name; default: the default
+    version's package)."""
+    from .resolve_type import LEGACY_RESOURCE_KEY, routes_of, type_notification
+
+    handle = models_for(models)
 
     if isinstance(body, bytes | bytearray | str):
         read = read_json(body, limits=limits)
@@ -156,16 +166,22 @@ def parse_notifications(
         value = read.value
     else:
         value = body
-    typing = type_notification(value)  # typed once, for the check and the read alike
+    # Typed once, for the check and the read alike.
+    typing = type_notification(value, routes_of(handle.index))
     if validator is None and converter is None:
         # One walk checks the body and reads every resourceData as its decided type.
         outcome = check_body(
-            value, NOTIFICATIONS, mode="lenient", partial=True, dynamic=typing.dynamic
+            value,
+            NOTIFICATIONS,
+            mode="lenient",
+            partial=True,
+            dynamic=typing.dynamic,
+            index=handle.index,
         )
         findings = [*typing.findings, *outcome.findings]
         typed_data: Mapping[str, Any] | None = outcome.dynamic
     else:
-        check = validator if validator is not None else lenient_notification_validator()
+        check = validator if validator is not None else lenient_notification_validator(handle)
         findings = list(check(value, NOTIFICATIONS))
         typed_data = None
     if has_errors(findings):
@@ -175,7 +191,8 @@ def parse_notifications(
             "notification body",
             [*findings, Finding("error", "notification.no-value", "$", "no `value` array")],
         )
-    conv = converter if converter is not None else generated.converter()
+    conv = converter if converter is not None else handle.converter()
+    read_error: type[Exception] = odata_of(conv).ReadError
     dynamic = typing.dynamic
     out: list[Notification] = []
     problems: list[Finding] = []
@@ -206,7 +223,8 @@ def parse_notifications(
                 typed = typed_data[f"{path}.resourceData"]
             else:
                 typed = _read_data(conv, data, decided.type.qname if decided else None)
-        except ReadError as exc:
+        except read_error as caught:
+            exc = cast("ReadError", caught)
             problems.append(
                 Finding(
                     "error", "body.unreadable", f"{path}.resourceData{exc.path[1:]}", exc.message
@@ -235,12 +253,14 @@ def _read_data(conv: ODataConverter, data: Any, qname: str | None) -> Any:
     if data is None or qname is None:
         return data
     if type(data) is list:
+        read_error: type[Exception] = odata_of(conv).ReadError
         out = []
         for i, item in enumerate(data):
             try:
                 out.append(conv.read(item, qname))
-            except ReadError as exc:
-                raise exc.at(f"$[{i}]") from None
+            except read_error as caught:
+                located = cast("ReadError", caught).at(f"$[{i}]")
+                raise cast(Exception, located) from None
         return out
     return conv.read(data, qname)
 
@@ -261,7 +281,10 @@ class Failure:
 class Dispatcher:
     """Handlers by resource kind and change type; thread-safe to register and to dispatch."""
 
-    def __init__(self) -> None:
+    def __init__(self, models: Models | str | None = None) -> None:
+        """`models` (a handle or an import name) reads what is dispatched; default: the
+        default version's package. The receiver reads bodies with it."""
+        self.models = models_for(models)
         self._lock = threading.Lock()
         self._handlers: tuple[tuple[ResourceKind | None, str | None, Handler], ...] = ()
 

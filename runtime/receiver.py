@@ -56,6 +56,7 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from .errors import InvalidBodyError
 from .findings import DEFAULT_MAX_FINDINGS, Finding, cap_findings
+from .models import Models, models_for
 from .notifications import (
     CANCELLATION,
     DeadLetters,
@@ -167,8 +168,12 @@ class NotificationReceiver:
         authenticate: Authenticator | None = None,
         validator: Validator | None = None,
         max_body: int = DEFAULT_MAX_BODY,
+        models: Models | str | None = None,
     ) -> None:
-        self.dispatcher = dispatcher if dispatcher is not None else Dispatcher()
+        """Bodies are checked and read with `models` (a handle or an import name), by default
+        the dispatcher's."""
+        self.dispatcher = dispatcher if dispatcher is not None else Dispatcher(models)
+        self.models = models_for(models) if models is not None else self.dispatcher.models
         self.authenticate = authenticate
         self.validator = validator
         self.max_body = max_body
@@ -176,6 +181,19 @@ class NotificationReceiver:
         self._lock = threading.Lock()
         self._statuses: Counter[int] = Counter()
         self._delivered = 0
+        # A plain coroutine function, not a bound method: uvicorn tells ASGI3 from ASGI2 by
+        # `inspect.isfunction`, and took the bound method for ASGI2 (then every answer was 500).
+        receiver = self
+
+        async def asgi(
+            scope: MutableMapping[str, Any],
+            receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+            send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
+        ) -> None:
+            """The ASGI entry point (HTTP only); handlers run in a worker thread."""
+            await receiver._asgi(scope, receive, send)
+
+        self.asgi = asgi
 
     def stats(self) -> dict[str, Any]:
         """Requests answered by status, and notifications delivered to the dispatcher."""
@@ -247,7 +265,7 @@ class NotificationReceiver:
         if len(body) < length:
             return _refuse(400, "badRequest", f"got {len(body)} of {length} declared bytes")
         try:
-            batch = parse_notifications(body, validator=self.validator)
+            batch = parse_notifications(body, validator=self.validator, models=self.models)
         except InvalidBodyError as exc:
             return _refuse(400, "invalidNotification", str(exc).split("\n", 1)[0], exc.findings)
         return batch.notifications, claims
@@ -304,7 +322,7 @@ class NotificationReceiver:
 
     # -- ASGI --------------------------------------------------------------------------------
 
-    async def asgi(
+    async def _asgi(
         self,
         scope: MutableMapping[str, Any],
         receive: Callable[[], Awaitable[MutableMapping[str, Any]]],

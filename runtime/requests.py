@@ -22,15 +22,15 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import generated
-from generated import ODataConverter, ODataObject, SchemaFacts
-from generated.microsoft_graph import Call
 
 from .errors import InvalidBodyError
 from .findings import Finding, has_errors
+from .models import Models, models_for, models_of
+
+if TYPE_CHECKING:
+    from .models import ODataConverter, ODataObject, SchemaFacts
 
 Validator = Callable[[Any, str], Sequence[Finding]]
 """Findings for a parsed JSON body of a declared type (a qualified name)."""
@@ -115,6 +115,9 @@ class GraphRequest:
     body_type: str | None = None
     returns: str | None = None
     findings: tuple[Finding, ...] = ()
+    models: str | None = None
+    """The import name of the models package its body was checked with, and its response is
+    to be read with (None: the one of the URL's API version)."""
 
     def json(self) -> Any:
         """The body parsed back into JSON values (None when there is no body)."""
@@ -136,12 +139,15 @@ class BoundAction:
     placeholders: tuple[str, ...] = field(default=())
 
 
-def strict_validator() -> Validator:
-    """The default validator for what we send: `runtime.validate` in strict, complete mode."""
+def strict_validator(models: Models | None = None) -> Validator:
+    """The default validator for what we send: `runtime.validate` in strict, complete mode,
+    against `models` (default: the default version's package)."""
     from .validate import validate
 
+    handle = models_for(models)
+
     def check(value: Any, qname: str) -> Sequence[Finding]:
-        return validate(value, qname, mode="strict", partial=False)
+        return validate(value, qname, mode="strict", partial=False, index=handle.index)
 
     return check
 
@@ -154,9 +160,11 @@ def _call_navigation(facts: SchemaFacts, qname: str) -> str | None:
     return None
 
 
-def bound_actions(facts: SchemaFacts | None = None) -> dict[str, BoundAction]:
+def bound_actions(
+    facts: SchemaFacts | None = None, models: Models | None = None
+) -> dict[str, BoundAction]:
     """Every action bound to a call or participant (or a collection of them), by parameters type."""
-    facts = facts if facts is not None else generated.schema()
+    facts = facts if facts is not None else models_for(models).facts
     participants = _call_navigation(facts, PARTICIPANT)
     out: dict[str, BoundAction] = {}
     for overloads in facts.operations.values():
@@ -188,8 +196,8 @@ def bound_actions(facts: SchemaFacts | None = None) -> dict[str, BoundAction]:
 
 
 @cache
-def _default_actions() -> dict[str, BoundAction]:
-    return bound_actions()
+def _actions_of(models: Models) -> dict[str, BoundAction]:
+    return bound_actions(models=models)
 
 
 def _encode(value: Any) -> bytes:
@@ -208,9 +216,12 @@ class CallsRequests:
         converter: ODataConverter | None = None,
         validator: Validator | None = None,
         base_url: str | None = None,
+        models: Models | str | None = None,
     ) -> None:
         """`base_url` replaces the cloud's host (a proxy, or a test server). `cloud` and
-        `version` take members or strings (`"global"`, `"usgov-l4"`; `"v1.0"`, `"beta"`)."""
+        `version` take members or strings (`"global"`, `"usgov-l4"`; `"v1.0"`, `"beta"`).
+        Bodies are checked against `models` (a handle or an import name), by default the
+        committed package of `version`."""
         cloud = Cloud.parse(cloud)
         version = Version.parse(version)
         if legacy_app_path:
@@ -224,14 +235,25 @@ class CallsRequests:
         root = "app/calls" if legacy_app_path else "communications/calls"
         host = (base_url or cloud.value).rstrip("/")
         self.calls_url = f"{host}/{version.value}/{root}"
-        self.converter = converter if converter is not None else generated.converter()
-        self.validator = validator if validator is not None else strict_validator()
-        self.actions = _default_actions()
+        self.models = models_for(models, version=version.value)
+        self.converter = converter if converter is not None else self.models.converter()
+        self.validator = validator if validator is not None else strict_validator(self.models)
+        self.actions = _actions_of(self.models)
+
+    def _write(self, body: ODataObject, qname: str) -> Any:
+        """The JSON of `body`; an object of another models package (a beta `Call` sent to
+        v1.0) is written by its own package and then checked against this one."""
+        if isinstance(body, self.models.odata_object):
+            return self.converter.write(body, qname)
+        other = models_of(body)
+        if other is None:
+            raise TypeError(f"{type(body).__name__} is not a generated models object")
+        return other.converter().write(body, qname)
 
     def _body_request(
         self, method: str, url: str, body: ODataObject, qname: str, returns: str | None, what: str
     ) -> GraphRequest:
-        value = self.converter.write(body, qname)
+        value = self._write(body, qname)
         findings = tuple(self.validator(value, qname))
         if has_errors(findings):
             raise InvalidBodyError(f"{what} body ({qname})", findings)
@@ -243,21 +265,27 @@ class CallsRequests:
             qname,
             returns,
             findings,
+            self.models.name,
         )
 
     def call_url(self, call_id: str) -> str:
         """The URL of one call."""
         return f"{self.calls_url}/{_segment(call_id, 'call_id')}"
 
-    def create_call(self, call: Call) -> GraphRequest:
+    def create_call(self, call: ODataObject) -> GraphRequest:
         """`POST …/communications/calls`: place an outgoing call or join a meeting."""
-        if not isinstance(call, Call):
+        if getattr(type(call), "ODATA_TYPE", None) != f"#{CALL}":
             raise TypeError(f"create_call takes a Call, not {type(call).__name__}")
         return self._body_request("POST", self.calls_url, call, CALL, CALL, "create call")
 
     def delete_call(self, call_id: str) -> GraphRequest:
         """`DELETE …/communications/calls/{id}`: hang up."""
-        return GraphRequest("DELETE", self.call_url(call_id), {"Accept": "application/json"})
+        return GraphRequest(
+            "DELETE",
+            self.call_url(call_id),
+            {"Accept": "application/json"},
+            models=self.models.name,
+        )
 
     def action(
         self,

@@ -36,14 +36,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
-
-from generated._odata import OperationFacts
 
 from .findings import Finding
 from .validate import DynamicType, SchemaIndex, TypeRef, child_path, default_index
+
+if TYPE_CHECKING:
+    from .models import OperationFacts
 
 NOTIFICATIONS = TypeRef("microsoft.graph.commsNotifications")
 """The declared type of every callback notification body."""
@@ -332,10 +333,17 @@ def _route_segments(url: str) -> tuple[str, ...]:
     return tuple(segments)
 
 
-@cache
 def default_routes() -> Routes:
-    """The routes over the generated package's facts, built once per process."""
-    return Routes(default_index())
+    """The routes over the default models package's facts, built once per process."""
+    return routes_of(default_index())
+
+
+def routes_of(index: SchemaIndex) -> Routes:
+    """The routes over one models package's facts (its `SchemaIndex`), built once per index."""
+    found = index.routes
+    if not isinstance(found, Routes):
+        found = index.routes = Routes(index)
+    return found
 
 
 def type_request(method: str, url: str, routes: Routes | None = None) -> RequestTyping:

@@ -13,16 +13,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote, urlsplit
-
-import generated
-from generated import ODataConverter, ReadError
-from generated.microsoft_graph import Call
 
 from .errors import InvalidBodyError, error_from_response, header
 from .findings import Finding
+from .models import Models, models_for, odata_of
 from .requests import Validator
+
+if TYPE_CHECKING:
+    from .models import ODataConverter, ReadError
 
 
 def lenient_validator() -> Validator:
@@ -40,7 +40,8 @@ def lenient_validator() -> Validator:
 class CreatedCall:
     """A `201 Created` call: the typed call, the `Location` it lives at, and findings."""
 
-    call: Call
+    call: Any
+    """The `microsoft.graph.call` of the models package that read it (e.g. `generated.beta`)."""
     location: str | None
     findings: tuple[Finding, ...]
 
@@ -84,24 +85,35 @@ def read_body(
     converter: ODataConverter | None = None,
     validator: Validator | None = None,
     extra: Sequence[Finding] = (),
+    models: Models | str | None = None,
 ) -> tuple[Any, tuple[Finding, ...]]:
-    """Parse (if bytes), validate leniently and read a body of type `qname`; raise on errors."""
+    """Parse (if bytes), validate leniently and read a body of type `qname`; raise on errors.
+
+    The body is read by `converter`, else by `models` (a handle, an import name; default: the
+    default version's package)."""
     value = _parse(bytes(body), what) if isinstance(body, bytes | bytearray) else body
     if validator is None:
         # One walk: the package's checker reads the body and collects its findings.
-        from .validate import SchemaIndex, TypeRef, default_index
+        from .validate import SchemaIndex, TypeRef
         from .validate import check as check_once
 
-        index = default_index() if converter is None else SchemaIndex(converter.facts, converter)
+        index = (
+            models_for(models).index
+            if converter is None
+            else SchemaIndex(converter.facts, converter)
+        )
         outcome = check_once(value, TypeRef.parse(qname), mode="lenient", partial=True, index=index)
         found = (*extra, *outcome.findings)
         if outcome.value is None:
             raise InvalidBodyError(what, found)
         return outcome.value, found
     findings = (*extra, *validator(value, qname))
+    conv = converter or models_for(models).converter()
+    read_error: type[Exception] = odata_of(conv).ReadError
     try:
-        obj = (converter or generated.converter()).read(value, qname)
-    except ReadError as exc:
+        obj = conv.read(value, qname)
+    except read_error as caught:
+        exc = cast("ReadError", caught)
         problem = Finding("error", "body.unreadable", exc.path, exc.message)
         raise InvalidBodyError(what, (*findings, problem)) from None
     return obj, findings
@@ -114,6 +126,7 @@ def read_created_call(
     *,
     converter: ODataConverter | None = None,
     validator: Validator | None = None,
+    models: Models | str | None = None,
 ) -> CreatedCall:
     """The typed call of a create-call response; a Graph error raises its `GraphError`."""
     raise_for_status(status, headers, body)
@@ -139,8 +152,8 @@ def read_created_call(
         converter=converter,
         validator=validator,
         extra=findings,
+        models=models,
     )
-    assert isinstance(call, Call)
     if location is not None:
         from_location = location_id(location)
         if isinstance(call.id, str) and call.id != from_location:
@@ -164,11 +177,17 @@ def read_action_result(
     *,
     converter: ODataConverter | None = None,
     validator: Validator | None = None,
+    models: Models | str | None = None,
 ) -> tuple[Any, tuple[Finding, ...]]:
     """The typed result of an action (e.g. a `commsOperation`), or None when it returns none."""
     raise_for_status(status, headers, body)
     if returns is None or not body.strip():
         return None, ()
     return read_body(
-        body, returns, what=f"{returns} response", converter=converter, validator=validator
+        body,
+        returns,
+        what=f"{returns} response",
+        converter=converter,
+        validator=validator,
+        models=models,
     )

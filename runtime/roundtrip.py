@@ -21,12 +21,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from generated._odata import get_path, json_type
-
 from .findings import Finding
+from .models import odata_of
 from .validate import CheckOutcome, DynamicType, SchemaIndex, TypeRef, check, child_path
 
-__all__ = ["RoundTrip", "diff", "get_path", "roundtrip", "written_back"]
+__all__ = ["RoundTrip", "diff", "roundtrip", "written_back"]
 
 _MAX_SHOWN = 60
 
@@ -78,7 +77,7 @@ def written_back(
     findings = list(diff(value, written, "$"))
     for path, decided in (dynamic or {}).items():
         if path in outcome.dynamic:
-            found, sub = get_path(value, path)
+            found, sub = odata_of(conv).get_path(value, path)
             again = conv.write_value(
                 outcome.dynamic[path], decided.type.qname, collection=decided.type.collection
             )
@@ -110,7 +109,11 @@ def diff(expected: Any, actual: Any, path: str = "$") -> Iterator[Finding]:
 
 
 def _same_scalar(expected: Any, actual: Any) -> bool:
-    if json_type(expected) != json_type(actual):
+    # bool is an int to Python, not to JSON: `true` written back as `1` is a change.
+    if isinstance(expected, bool) != isinstance(actual, bool):
+        return False
+    numbers = int | float
+    if isinstance(expected, numbers) != isinstance(actual, numbers):
         return False
     if type(expected) is float and type(actual) is float and math.isnan(expected):
         return math.isnan(actual)

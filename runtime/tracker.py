@@ -40,16 +40,21 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from generated import ODataObject
-from generated.microsoft_graph import (
-    Call,
-    CommsOperation,
-    ContentSharingSession,
-    DeltaParticipants,
-    Participant,
-)
-
+from .models import is_a
 from .notifications import Dispatcher, Notification, ResourceKind
+
+# The tracker works with the objects of any models package (beta, v1.0, a vendored copy): it
+# tells them apart by their CSDL type (`_is`), never by one package's classes.
+ODataObject = Any
+Call = Any
+CommsOperation = Any
+ContentSharingSession = Any
+DeltaParticipants = Any
+Participant = Any
+
+
+_is = is_a
+
 
 _STATE_RANK: Mapping[str, int] = {
     "incoming": 0,
@@ -249,6 +254,16 @@ class CallTracker:
             record = self._calls.get(call_id)
             return None if record is None else record.snapshot()
 
+    def glance(self, call_id: str) -> tuple[str | None, Call | None, dict[str, Participant]] | None:
+        """State, call and a shallow copy of the roster, without deep copies (for diffing).
+
+        The objects are the tracker's own: read them, never change them. None if unknown."""
+        with self._lock:
+            record = self._calls.get(call_id)
+            if record is None:
+                return None
+            return record.state, record.call, dict(record.participants)
+
     def snapshots(self) -> dict[str, CallSnapshot]:
         """Snapshots of every call kept now."""
         with self._lock:
@@ -275,7 +290,7 @@ class CallTracker:
 
     def _call(self, record: _CallRecord, n: Notification) -> None:
         data = n.resource_data
-        call = data if isinstance(data, Call) else None
+        call: Call | None = data if _is(data, "microsoft.graph.call") else None
         new_state: str | None = None
         if call is not None and isinstance(call.state, str):
             new_state = str(call.state)
@@ -298,8 +313,8 @@ class CallTracker:
 
     def _participants(self, record: _CallRecord, n: Notification) -> None:
         items = n.items
-        deltas = [d for d in items if isinstance(d, DeltaParticipants)]
-        people = [p for p in items if isinstance(p, Participant)]
+        deltas = [d for d in items if _is(d, "microsoft.graph.deltaParticipants")]
+        people = [p for p in items if _is(p, "microsoft.graph.participant")]
         for delta in deltas:
             self._delta(record, delta)
         if not people:
@@ -402,8 +417,10 @@ class CallTracker:
 
     def _operations(self, record: _CallRecord, n: Notification) -> None:
         fresh: list[ODataObject] = []
-        for op in n.items:
-            if not isinstance(op, CommsOperation):
+        item: ODataObject
+        for item in n.items:
+            op: CommsOperation = item
+            if not _is(op, "microsoft.graph.commsOperation"):
                 continue
             op_id = _id(op) or n.resource.item_id
             known = record.operations.get(op_id or "")

@@ -53,17 +53,19 @@ Finding codes (stable; golden files and callers depend on them):
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple, cast
-
-import generated
-from generated import DynamicProperty, ODataConverter, SchemaFacts
-from generated._odata import PropertyFacts, child_path
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 from .findings import Finding, Severity, cap_findings
+from .models import odata_of
+
+if TYPE_CHECKING:
+    from .models import ODataConverter, PropertyFacts, SchemaFacts
 
 __all__ = [
     "CheckOutcome",
@@ -121,12 +123,29 @@ class SchemaIndex:
         facts: SchemaFacts,
         converter: ODataConverter | None = None,
         strict_converter: ODataConverter | None = None,
-        package: str = generated.__name__,
+        package: str | None = None,
     ) -> None:
+        """`converter` is a lenient converter of the models package the facts belong to;
+        without one, converters of the package named `package` (default: the default
+        version's) are made over `facts` (e.g. facts edited by a test)."""
+        if converter is None:
+            from .models import models_for
+
+            models = models_for(package)
+            odata = odata_of(models.converter())
+            converter = cast("ODataConverter", odata.ODataConverter(facts, models.name))
         self.facts = facts
-        self.converter = converter or ODataConverter(facts, package)
-        self.strict_converter = strict_converter or ODataConverter(facts, package, strict=True)
+        self.converter = converter
+        self.package = package or type(converter).__module__.rpartition(".")[0]
+        odata = odata_of(converter)
+        self._dynamic_property = odata.DynamicProperty
+        self.strict_converter = strict_converter or odata.ODataConverter(
+            facts, self.package, strict=True
+        )
         self._props: dict[str, dict[str, PropertyFacts]] = {}
+        # The URL routes over these facts (`runtime.resolve_type.routes_of`), made on first use
+        # and kept with the index, so they live exactly as long as it does.
+        self.routes: object = None
 
     def converter_for(self, mode: Mode) -> ODataConverter:
         """The checker of a mode."""
@@ -145,12 +164,26 @@ class SchemaIndex:
         return self.converter.assignable_to(qname)
 
 
-@cache
 def default_index() -> SchemaIndex:
-    """The index over the generated package's facts, built once per process."""
-    return SchemaIndex(
-        generated.schema(), generated.converter(strict=False), generated.converter(strict=True)
-    )
+    """The index over the default models package (see `runtime.models`), built once."""
+    from .models import default_models
+
+    return default_models().index
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+
+
+def child_path(parent: str, key: str | int) -> str:
+    """The JSON path of `key` (a property name or an index) inside the value at `parent`.
+
+    Spelled exactly as the models packages' `_odata.child_path` (a test holds them together),
+    so that a path the runtime builds names the same place as one the checker reports."""
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    if (key.isascii() and key.isidentifier()) or _IDENTIFIER.match(key):
+        return f"{parent}.{key}"
+    return f"{parent}[{json.dumps(key, ensure_ascii=False)}]"
 
 
 class CheckOutcome(NamedTuple):
@@ -188,7 +221,7 @@ def check(
         qname, collection = declared.strip(), False
     decided = (
         {
-            path: DynamicProperty(d.type.qname, d.type.collection, d.reason)
+            path: idx._dynamic_property(d.type.qname, d.type.collection, d.reason)
             for path, d in dynamic.items()
         }
         if dynamic

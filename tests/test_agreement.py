@@ -9,9 +9,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import generated
-from generated import ODataConverter, ReadError
-from generated._odata import PropertyFacts, SchemaFacts
+from generated import beta as generated
+from generated.beta import ODataConverter, ReadError
+from generated.beta._odata import PropertyFacts, SchemaFacts
 from tests.golden import expected
 
 

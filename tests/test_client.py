@@ -14,7 +14,7 @@ pytest.importorskip(
     "httpx", reason="HTTPX MISSING: install the `http` extra to test runtime.client"
 )
 
-from generated.microsoft_graph import (
+from generated.beta.microsoft_graph import (
     Call,
     CallMuteParameters,
     Identity,

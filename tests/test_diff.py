@@ -661,7 +661,7 @@ def test_python_names_exist_in_the_committed_package() -> None:
     assert len(named) > 20
     for python in named:
         package, *attributes = python.split(".")
-        found: object = importlib.import_module(f"generated.{package}")
+        found: object = importlib.import_module(f"generated.beta.{package}")
         for attribute in attributes:
             assert hasattr(found, attribute), f"{python}: no {attribute}"
             found = getattr(found, attribute)

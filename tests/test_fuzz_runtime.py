@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import generated
-from generated import ReadError
+from generated import beta as generated
+from generated.beta import ReadError
 from runtime.json_reader import DEFAULT_LIMITS, _careful, _fast, read_json
 from runtime.lenient_json import parse_lenient
 from runtime.receiver import NotificationReceiver

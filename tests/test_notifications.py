@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from generated.microsoft_graph import Call, CallState, ContentSharingSession, Participant
+from generated.beta.microsoft_graph import Call, CallState, ContentSharingSession, Participant
 from runtime.errors import InvalidBodyError
 from runtime.notifications import (
     DeadLetters,

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-import generated
-from generated import ODataCollection, ReadError, UnknownSubtype
-from generated.microsoft_graph import Call, MediaConfig
+from generated import beta as generated
+from generated.beta import ODataCollection, ReadError, UnknownSubtype
+from generated.beta.microsoft_graph import Call, MediaConfig
 from runtime.examples import check_body, check_page
 from runtime.resolve_type import type_request, type_response
 from runtime.validate import TypeRef

@@ -91,16 +91,18 @@ def test_codegen_ships_what_it_reads_at_run_time() -> None:
     assert packaged.read_bytes() == (REPO / "metadata" / "sources.toml").read_bytes()
 
 
+VERSIONS = ("generated/beta/", "generated/v1_0/")
+
 _POISONED = """
 import importlib, pkgutil, sys
 for name in ("lxml", "jinja2", "ruff", "httpx", "jwt", "uvicorn"):
     sys.modules[name] = None  # importing any of these now raises
-import generated, runtime
+import generated.beta, generated.v1_0, runtime
 for info in pkgutil.iter_modules(runtime.__path__):
     if info.name != "client":  # the one module that needs the http extra
         importlib.import_module("runtime." + info.name)
-from generated.microsoft_graph import Call
-call = generated.converter().read_as({"callbackUri": "https://bot.example.com/cb"}, Call)
+from generated.beta.microsoft_graph import Call
+call = generated.beta.converter().read_as({"callbackUri": "https://bot.example.com/cb"}, Call)
 print(call.callback_uri)
 """
 
@@ -166,8 +168,10 @@ def test_the_wheel_installs_one_top_level_package(tmp_path: Path) -> None:
         names = wheel.namelist()
         tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
         assert tops == {"graph_calls_models"}
-        for package in ("", "codegen/", "runtime/", "generated/"):
+        for package in ("", "codegen/", "runtime/", "generated/", *VERSIONS):
             assert f"graph_calls_models/{package}py.typed" in names
+        for package in VERSIONS:  # each models package ships what its manifest() reads
+            assert f"graph_calls_models/{package}_manifest.json" in names
         modules = [n for n in names if n.endswith(".py") and "/support/" not in n]
         absolute = re.compile(r"^\s*(from|import) (codegen|runtime|generated)\b", re.M)
         for name in modules:
@@ -214,7 +218,7 @@ def test_version(module: str, prog: str) -> None:
 
 
 def test_dir_of_a_namespace_lists_every_lazy_class() -> None:
-    import generated.microsoft_graph as namespace
+    import generated.beta.microsoft_graph as namespace
 
     names = dir(namespace)
     assert set(namespace.__all__) <= set(names) and "Call" in names

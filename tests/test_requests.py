@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import generated
-from generated import ReadError
-from generated.microsoft_graph import (
+from generated import beta as generated
+from generated.beta import ReadError
+from generated.beta.microsoft_graph import (
     Call,
     CallAnswerParameters,
     CallChangeScreenSharingRoleParameters,
@@ -195,7 +195,7 @@ def test_every_action_url_resolves_to_its_operation(spec: Any) -> None:
 def test_every_action_builds_or_lists_its_required_parameters(spec: Any) -> None:
     cls = generated.converter().class_of(spec.parameters)
     ids = {name: "x1" for name in spec.placeholders}
-    calls = CallsRequests()
+    calls = CallsRequests(version="beta")
     required = {
         p.name for p in generated.schema().types[spec.parameters].properties if not p.nullable
     }

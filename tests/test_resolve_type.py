@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-import generated
+from generated import beta as generated
 from runtime.resolve_type import (
     DELTA_ROSTER,
     NOTIFICATIONS,

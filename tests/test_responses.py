@@ -8,7 +8,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from generated.microsoft_graph import Call, CallState
+from generated.beta.microsoft_graph import Call, CallState
 from runtime.errors import (
     BadRequestError,
     ConflictError,

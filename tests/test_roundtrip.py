@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from runtime.roundtrip import diff, get_path, roundtrip
+from generated.beta._odata import get_path
+from runtime.roundtrip import diff, roundtrip
 from runtime.validate import DynamicType, TypeRef
 
 CALL = TypeRef("microsoft.graph.call")

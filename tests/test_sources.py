@@ -18,7 +18,7 @@ from typing import ClassVar
 import pytest
 
 from codegen.cli import main
-from codegen.sources import download_live, load_sources, sha256_of, verify
+from codegen.sources import download_live, load_packages, load_sources, sha256_of, verify
 from codegen.xmlsafe import MetadataError
 from tests.conftest import CSDL_FIXTURES, GRAPH_SNAPSHOT, REPO_ROOT, shared_path
 
@@ -84,8 +84,10 @@ def test_pinned_inputs_of_the_repository_verify(capsys: pytest.CaptureFixture[st
     assert main(["sources"]) == 0
     out = capsys.readouterr().out
     assert f"sha256 {sha256_of(snapshot)}  ok" in out
-    assert out.count("  ok") == 2
+    assert out.count("  ok") == 3  # beta: base and overlay; v1.0: base
     assert "live     https://graph.microsoft.com/beta/$metadata" in out
+    assert "live     https://graph.microsoft.com/v1.0/$metadata" in out
+    assert "package  v1_0: generated.v1_0 (generated/v1_0)" in out
     sources = load_sources(REPO_ROOT / "metadata" / "sources.toml")
     assert sources.base.path.resolve() == snapshot.resolve()
 
@@ -185,3 +187,79 @@ def test_cli_download_live_prints_sha256_and_how_to_pin(
     assert f'sha256 = "{FULL_SHA}"' in out
     assert "python -m codegen inspect --metadata" in out
     assert _Server.requests == ["/live"]
+
+
+def write_packages(tmp_path: Path, body: str = "") -> Path:
+    """A config of two packages over the small fixture, in `tmp/metadata/`."""
+    (tmp_path / "metadata").mkdir(exist_ok=True)
+    (tmp_path / "full.xml").write_bytes(FULL.read_bytes())
+    config = tmp_path / "metadata" / "sources.toml"
+    one = f'base = {{ path = "full.xml", sha256 = "{FULL_SHA}" }}\nroots = []\n'
+    config.write_text(
+        '[[packages]]\nname = "one"\nout = "out/one"\npackage = "out.one"\n'
+        f'live_url = "http://127.0.0.1:9/one"\n{one}\n'
+        '[[packages]]\nname = "two"\nout = "out/two"\npackage = "out.two"\n'
+        f'live_url = "http://127.0.0.1:9/two"\n{one}{body}'
+    )
+    return config
+
+
+def test_a_config_of_several_packages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_packages(tmp_path)
+    packages = load_packages(config)
+    assert [(p.name, p.package, p.out) for p in packages] == [
+        ("one", "out.one", tmp_path / "out" / "one"),
+        ("two", "out.two", tmp_path / "out" / "two"),
+    ]
+    assert load_sources(config, "two").live_url.endswith("/two")
+    with pytest.raises(MetadataError, match=r"no package named 'three'.*one, two"):
+        load_sources(config, "three")
+    assert main(["sources", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("  ok") == 2 and "package  two: out.two " in out
+    assert main(["generate", "--config", str(config), "--only", "two"]) == 0
+    assert (tmp_path / "out" / "two" / "_manifest.json").is_file()
+    assert not (tmp_path / "out" / "one").exists()
+    assert main(["generate", "--config", str(config), "--check"]) == 1  # `one` is missing
+    assert main(["generate", "--config", str(config)]) == 0
+    assert main(["generate", "--config", str(config), "--check"]) == 0
+    capsys.readouterr()
+    assert main(["generate", "--config", str(config), "--only", "nine"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--only names no package" in err and "one, two" in err
+    assert main(["generate", "--config", str(config), "--out", str(tmp_path / "x")]) == 2
+    assert "add --only NAME" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("packages = []\n", "non-empty list"),
+        ('[[packages]]\nname = "a"\n', "needs string keys out, package"),
+        ('[[packages]]\nname = "a"\nout = "o"\npackage = "p"\n', "has no string 'live_url'"),
+        (
+            '[[packages]]\nname = "a"\nout = "o"\npackage = "p"\nlive_url = "u"\n',
+            "'a' base needs string keys",
+        ),
+        (
+            '[[packages]]\nname = "a"\nout = "o"\npackage = "p"\nlive_url = "u"\nroots = "x"\n'
+            'base = { path = "f", sha256 = "0" }\n',
+            "'roots' must be a list of strings",
+        ),
+    ],
+)
+def test_a_broken_package_entry_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    config = tmp_path / "sources.toml"
+    config.write_text(text)
+    assert main(["sources", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and str(config) in err
+
+
+def test_two_packages_with_one_name_are_refused(tmp_path: Path) -> None:
+    config = write_packages(tmp_path)
+    config.write_text(config.read_text().replace('name = "two"', 'name = "one"'))
+    with pytest.raises(MetadataError, match="'one' is named twice"):
+        load_packages(config)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import generated
+from generated import beta as generated
 from runtime.findings import Finding
 from runtime.validate import DynamicType, Mode, SchemaIndex, TypeRef, child_path, validate
 

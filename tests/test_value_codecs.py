@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generated._odata import (
+from generated.beta._odata import (
     PRIMITIVES,
     ReadError,
     parse_duration,
