@@ -27,6 +27,9 @@ PINS: dict[str, str] = {
     "matplotlib": "3.11.2",
 }
 
+# The generation rows run `python -m codegen` here, which needs the generator's extra.
+EXTRAS = "codegen"
+
 
 def python() -> Path:
     """The interpreter of `.venv-bench`."""
@@ -37,6 +40,7 @@ def _wanted_stamp() -> dict[str, str]:
     pyproject = (ROOT / "pyproject.toml").read_bytes()
     return {
         **PINS,
+        "extras": EXTRAS,
         "pyproject.toml": hashlib.sha256(pyproject).hexdigest(),
         "python": sys.version.split()[0],
     }
@@ -72,7 +76,7 @@ def ensure(log: Callable[[str], None] = print) -> Path:
             "--quiet",
             "--disable-pip-version-check",
             "-e",
-            str(ROOT),
+            f"{ROOT}[{EXTRAS}]",
             *(f"{name}=={version}" for name, version in PINS.items()),
         ],
         capture_output=True,

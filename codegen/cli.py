@@ -57,7 +57,10 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
 def cmd_inspect(args: argparse.Namespace) -> int:
     """Print counts, the overlay report and diagnostics; 1 when there are errors."""
     model = load_model(args.metadata, args.overlay)
-    diagnostics = _policy(args).apply(model.diagnostics)
+    found = list(model.diagnostics)
+    if not errors(found):  # a model with errors may not plan; its errors come first anyway
+        found += generate.plan_diagnostics(model)
+    diagnostics = _policy(args).apply(found)
     if args.json:
         json.dump(report(model, diagnostics), sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -280,6 +283,7 @@ def _generate_one(
         diff=args.diff,
         sources=sources_by_sha,
         progress=progress,
+        warn=lambda d: print(d, file=sys.stderr),
     )
     if args.check:
         if changed:

@@ -28,7 +28,7 @@ from codegen.manifest import (
     read_manifest,
     written_by_us,
 )
-from codegen.model import InputDocument, Model
+from codegen.model import Diagnostic, InputDocument, Model
 from codegen.plan import plan_package
 from codegen.render import GENERATOR_VERSION, render_package
 from codegen.sources import Sources
@@ -85,14 +85,20 @@ def render(
     return _render(model, roots, package, progress, sources)[0]
 
 
+def plan_diagnostics(model: Model, roots: Sequence[str] = ()) -> list[Diagnostic]:
+    """The `name-collision` warnings planning `roots` (or every type) would give."""
+    return plan_package(model, scope_for(model, roots)).diagnostics
+
+
 def _render(
     model: Model,
     roots: Sequence[str],
     package: str,
     progress: Progress,
     sources: Mapping[str, str] | None,
-) -> tuple[dict[str, str], dict[str, str]]:
-    """The files, and the CSDL qualified name behind each type's module (for error messages)."""
+) -> tuple[dict[str, str], dict[str, str], list[Diagnostic]]:
+    """The files, the CSDL qualified name behind each type's module (for error messages), and
+    the plan's diagnostics."""
     scope = scope_for(model, roots)
     progress(f"read {len(model.types):,} types; planning {len(scope.types):,} of them")
     plan = plan_package(model, scope)
@@ -100,7 +106,7 @@ def _render(
     files = render_package(plan, model.inputs, package, roots=roots, sources=sources)
     origins = {f"{c.package}/{c.module}.py": c.qname for c in plan.classes}
     origins.update({f"{e.package}/{e.module}.py": e.qname for e in plan.enums})
-    return files, origins
+    return files, origins, plan.diagnostics
 
 
 # --- names -------------------------------------------------------------------------------
@@ -569,16 +575,21 @@ def generate(
     sources: Mapping[str, str] | None = None,
     progress: Progress = QUIET,
     notify: Callable[[str], None] = _stderr,
+    warn: Callable[[Diagnostic], None] | None = None,
 ) -> tuple[bool, str]:
     """Generate into `out` (or only compare, with `check`): (changed, summary).
 
     The package is written, formatted and imported in a temporary folder beside `out`, then
     swapped in; any failure leaves the previous output in place. A folder this generator did
     not write is refused unless `force`. `diff` appends the whole unified diff to the summary.
+    `warn` receives each of the plan's diagnostics (`name-collision` renames).
     """
     out = Path(os.path.abspath(out))
     check_package_name(package)
-    files, origins = _render(model, roots, package, progress, sources)
+    files, origins, diagnostics = _render(model, roots, package, progress, sources)
+    if warn is not None:
+        for d in diagnostics:
+            warn(d)
     if check:
         progress(f"writing and formatting {len(files):,} files")
         with tempfile.TemporaryDirectory(prefix="gcm-check-") as scratch:

@@ -110,6 +110,10 @@ def attribute_name(csdl_name: str) -> str:
 def class_name(csdl_name: str) -> str:
     """A type's Python class name."""
     name = _python_name(pascal_case(csdl_name), "T")
+    if name.startswith("ClassVar"):
+        # attrs takes an annotation whose text starts with `ClassVar` for a class variable, not
+        # a field: `ClassVar_ | None | Unset` (or `ClassVariant | …`) would lose the field.
+        return f"T{name}"
     return f"{name}_" if keyword.iskeyword(name) or name in RESERVED_CLASSES else name
 
 

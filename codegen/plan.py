@@ -232,7 +232,8 @@ class _Namer:
                 sources,
                 report,
                 naming.file_key,
-                frozenset({"__init__"}),
+                # `_facts` holds the subpackage's facts (codegen/render.py).
+                frozenset({"__init__", "_facts"}),
             )
             # A class named like a module of its package (possible in scripts without case,
             # `名前`) would be replaced by that module once it is imported.
@@ -242,7 +243,7 @@ class _Namer:
                 members,
                 sources,
                 report,
-                taken=frozenset(modules),
+                taken=frozenset({*modules, "_facts"}),
             )
             for q, m, c in zip(members, modules, classes, strict=True):
                 self.where[q] = (package, m, c)

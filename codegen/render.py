@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
+from typing import Any
 
 import jinja2
 
 from codegen.manifest import MANIFEST_NAME, render_manifest
 from codegen.model import InputDocument
-from codegen.plan import ClassPlan, PackagePlan
+from codegen.plan import ClassPlan, EnumPlan, OperationPlan, PackagePlan
 
 GENERATOR_VERSION = "0.1.0"
 
@@ -118,119 +120,153 @@ def check_names(plan: PackagePlan, package: str) -> None:
             _identifier(name, "member", f"{e.qname}/{wire}")
 
 
-def _call(name: str, args: Iterable[tuple[str, str]], indent: int) -> str:
-    pad = " " * indent
-    inner = "".join(f"{pad}    {k}={v},\n" for k, v in args)
-    return f"{name}(\n{inner}{pad})"
+# Field order of the facts' NamedTuples in `_odata.py` (`PropertyFacts`, `TypeFacts`…), each with
+# its defaults: a row is written positionally, without the defaults it ends with, and `_odata.py`
+# calls the NamedTuple with the decoded row.
+_PROPERTY_DEFAULTS: tuple[object, ...] = (False, True, None, False, False, False, False)
+_TYPE_DEFAULTS: tuple[object, ...] = (None, False, False, False, [], [])
+_ENUM_DEFAULTS: tuple[object, ...] = (False,)
+_OPERATION_DEFAULTS: tuple[object, ...] = (None, False, None, False, True)
+
+FACTS_MODULE = "_facts"
+"""The module of each subpackage that holds its types', enums' and operations' facts."""
 
 
-def _property_facts(c: ClassPlan, indent: int) -> str:
-    pad = " " * indent
-    if not c.fields:
-        return "()"
-    items = []
-    for f in c.fields:
-        args = [
-            ("name", _s(f.wire)),
-            ("attr", _s(f.attr)),
-            ("type", _s(f.type_qname)),
-            ("kind", _s(f.kind)),
+def _row(
+    required: list[object], optional: list[object], defaults: tuple[object, ...]
+) -> list[object]:
+    """`required + optional` without the trailing values that equal their defaults."""
+    while optional and optional[-1] == defaults[len(optional) - 1]:
+        optional = optional[:-1]
+    return required + optional
+
+
+def _compact(value: object) -> str:
+    # Compact JSON, then the one escaping function: the text is data in a string constant.
+    return py_str(json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False))
+
+
+def _type_row(c: ClassPlan) -> list[object]:
+    properties = [
+        _row(
+            [f.wire, f.attr, f.type_qname, f.kind],
+            [f.collection, f.nullable, f.max_length, f.key, f.computed, f.immutable, f.navigation],
+            _PROPERTY_DEFAULTS,
+        )
+        for f in c.fields
+    ]
+    return _row(
+        [c.qname, c.kind, c.dotted, c.class_name],
+        [c.base_qname, c.abstract, c.open, c.has_stream, list(c.key), properties],
+        _TYPE_DEFAULTS,
+    )
+
+
+def _enum_row(e: EnumPlan) -> list[object]:
+    members = [[wire, value] for _, wire, value in e.members]
+    return _row([e.qname, e.dotted, e.class_name, members], [e.flags], _ENUM_DEFAULTS)
+
+
+def _operation_row(op: OperationPlan) -> list[object]:
+    return _row(
+        [op.qname, op.kind, op.parameters],
+        [
+            op.binding,
+            op.binding_collection,
+            op.return_type,
+            op.return_collection,
+            op.return_nullable,
+        ],
+        _OPERATION_DEFAULTS,
+    )
+
+
+def _table(name: str, rows: Mapping[str, object]) -> str:
+    items = "".join(f"    {_s(k)}: {_compact(v)},\n" for k, v in rows.items())
+    return f"{name}: dict[str, str] = {{\n{items}}}\n"
+
+
+def namespace_of(qname: str) -> str:
+    """The CSDL namespace of a type, enum or operation name, also of a parameters pseudo-type
+    (`ns.answer(ns.call)`); `_odata.py` splits names the same way to find their facts."""
+    return qname.split("(", 1)[0].rpartition(".")[0]
+
+
+def _namespaces(plan: PackagePlan) -> dict[str, str]:
+    """CSDL namespace -> the subpackage whose `_facts` module holds its facts."""
+    where: dict[str, str] = {}
+    items: list[ClassPlan | EnumPlan] = [*plan.classes, *plan.enums]
+    for item in items:
+        namespace = namespace_of(item.qname)
+        if where.setdefault(namespace, item.package) != item.package:
+            raise RenderError(
+                f"{item.qname}: namespace {namespace!r} spans two subpackages "
+                f"({where[namespace]!r} and {item.package!r})"
+            )
+    for op in plan.operations:
+        if namespace_of(op.qname) not in where:
+            raise RenderError(f"{op.qname}: no subpackage holds its namespace")
+    return dict(sorted(where.items()))
+
+
+def render_facts(plan: PackagePlan, header: str) -> dict[str, str]:
+    """One `<subpackage>/_facts.py` per namespace: each qualified name's facts as compact JSON.
+
+    A string constant compiles and loads much faster than the same facts as nested calls, and
+    `_odata.py` decodes one entry only when it is first looked up. A type's derived types are
+    kept with the type.
+    """
+    packages = _namespaces(plan)
+    tables: dict[str, dict[str, dict[str, Any]]] = {
+        p: {"TYPES": {}, "ENUMS": {}, "OPERATIONS": {}, "DERIVED": {}} for p in packages.values()
+    }
+    for c in sorted(plan.classes, key=lambda c: c.qname):
+        tables[c.package]["TYPES"][c.qname] = _type_row(c)
+    for e in sorted(plan.enums, key=lambda e: e.qname):
+        tables[e.package]["ENUMS"][e.qname] = _enum_row(e)
+    for op in sorted(plan.operations, key=lambda o: (o.qname, o.parameters)):
+        ops = tables[packages[namespace_of(op.qname)]]["OPERATIONS"]
+        ops.setdefault(op.qname, []).append(_operation_row(op))
+    for base, derived in sorted(plan.derived.items()):
+        tables[packages[namespace_of(base)]]["DERIVED"][base] = list(derived)
+    files = {}
+    for package, table in tables.items():
+        parts = [
+            header,
+            f'"""Facts of `{docstring(package)}`: JSON by qualified name, read on lookup."""\n',
         ]
-        for flag, value in (
-            ("collection", f.collection),
-            ("key", f.key),
-            ("computed", f.computed),
-            ("immutable", f.immutable),
-            ("navigation", f.navigation),
-        ):
-            if value:
-                args.append((flag, "True"))
-        if not f.nullable:
-            args.append(("nullable", "False"))
-        if f.max_length is not None:
-            args.append(("max_length", str(f.max_length)))
-        items.append(f"{pad}    " + _call("P", args, indent + 4) + ",\n")
-    return "(\n" + "".join(items) + f"{pad})"
+        for name, rows in table.items():
+            parts += ["\n", _table(name, rows)]
+        files[f"{package}/{FACTS_MODULE}.py"] = "".join(parts)
+    return files
 
 
 def render_schema(plan: PackagePlan, header: str) -> str:
-    """The `_schema.py` module: every fact the converter and validators need, as literals."""
+    """The `_schema.py` module: where each namespace's facts live, and the container's tables."""
     out = [
         header,
-        '"""Metadata facts of this package: types, enums, operations, entity sets."""\n\n',
-        "from ._odata import EnumFacts as E\n",
-        "from ._odata import OperationFacts as O\n",
-        "from ._odata import PropertyFacts as P\n",
-        "from ._odata import SchemaFacts\n",
-        "from ._odata import TypeFacts as T\n\n",
-        "TYPES: dict[str, T] = {\n",
+        '"""Metadata facts of this package: namespaces, entity sets, singletons, routes."""\n\n',
+        "from ._odata import SchemaFacts, lazy_facts\n\n",
+        "# CSDL namespace -> the subpackage whose `_facts` module holds its types, enums,\n",
+        "# operations and derived types.\n",
+        "NAMESPACES: dict[str, str] = {\n",
     ]
-    for c in sorted(plan.classes, key=lambda c: c.qname):
-        args = [
-            ("qname", _s(c.qname)),
-            ("kind", _s(c.kind)),
-            ("module", _s(c.dotted)),
-            ("class_name", _s(c.class_name)),
-        ]
-        if c.base_qname:
-            args.append(("base", _s(c.base_qname)))
-        for flag, value in (
-            ("abstract", c.abstract),
-            ("open", c.open),
-            ("has_stream", c.has_stream),
-        ):
-            if value:
-                args.append((flag, "True"))
-        if c.key:
-            args.append(("key", "(" + "".join(f"{_s(k)}, " for k in c.key).rstrip() + ")"))
-        args.append(("properties", _property_facts(c, 4)))
-        out.append(f"    {_s(c.qname)}: " + _call("T", args, 4) + ",\n")
-    out.append("}\n\nENUMS: dict[str, E] = {\n")
-    for e in sorted(plan.enums, key=lambda e: e.qname):
-        members = (
-            "(\n"
-            + "".join(f"            ({_s(wire)}, {value}),\n" for _, wire, value in e.members)
-            + "        )"
-        )
-        args = [
-            ("qname", _s(e.qname)),
-            ("module", _s(e.dotted)),
-            ("class_name", _s(e.class_name)),
-            ("members", members),
-        ]
-        if e.flags:
-            args.append(("flags", "True"))
-        out.append(f"    {_s(e.qname)}: " + _call("E", args, 4) + ",\n")
-    out.append("}\n\nOPERATIONS: dict[str, tuple[O, ...]] = {\n")
-    by_name: dict[str, list[str]] = {}
-    for op in sorted(plan.operations, key=lambda o: (o.qname, o.parameters)):
-        args = [("qname", _s(op.qname)), ("kind", _s(op.kind)), ("parameters", _s(op.parameters))]
-        if op.binding:
-            args.append(("binding", _s(op.binding)))
-        if op.binding_collection:
-            args.append(("binding_collection", "True"))
-        if op.return_type:
-            args.append(("return_type", _s(op.return_type)))
-        if op.return_collection:
-            args.append(("return_collection", "True"))
-        if not op.return_nullable:
-            args.append(("return_nullable", "False"))
-        by_name.setdefault(op.qname, []).append(_call("O", args, 8))
-    for qname, calls in by_name.items():
-        out.append(f"    {_s(qname)}: (\n" + "".join(f"        {c},\n" for c in calls) + "    ),\n")
+    out += [f"    {_s(k)}: {_s(v)},\n" for k, v in _namespaces(plan).items()]
     out.append("}\n\nENTITY_SETS: dict[str, str] = {\n")
     out += [f"    {_s(k)}: {_s(v)},\n" for k, v in plan.entity_sets.items()]
     out.append("}\n\nSINGLETONS: dict[str, str] = {\n")
     out += [f"    {_s(k)}: {_s(v)},\n" for k, v in plan.singletons.items()]
-    out.append("}\n\nDERIVED: dict[str, tuple[str, ...]] = {\n")
-    for k, v in plan.derived.items():
-        out.append(f"    {_s(k)}: (\n" + "".join(f"        {_s(d)},\n" for d in v) + "    ),\n")
     out.append("}\n\nROUTES: dict[str, tuple[str, bool]] = {\n")
     out += [f"    {_s(k)}: ({_s(q)}, {c}),\n" for k, (q, c) in plan.routes.items()]
     out.append("}\n\n")
     out.append(
-        "FACTS = SchemaFacts(\n    types=TYPES,\n    enums=ENUMS,\n    operations=OPERATIONS,\n"
-        "    entity_sets=ENTITY_SETS,\n    singletons=SINGLETONS,\n    derived=DERIVED,\n"
+        "FACTS = SchemaFacts(\n"
+        '    types=lazy_facts(__package__, NAMESPACES, "TYPES"),\n'
+        '    enums=lazy_facts(__package__, NAMESPACES, "ENUMS"),\n'
+        '    operations=lazy_facts(__package__, NAMESPACES, "OPERATIONS"),\n'
+        "    entity_sets=ENTITY_SETS,\n"
+        "    singletons=SINGLETONS,\n"
+        '    derived=lazy_facts(__package__, NAMESPACES, "DERIVED"),\n'
         "    routes=ROUTES,\n)\n"
     )
     return "".join(out)
@@ -265,10 +301,11 @@ def render_package(
     namespaces.update({e.package: e.qname.rsplit(".", 1)[0] for e in plan.enums})
     for sub, items in plan.subpackages().items():
         files[f"{sub}/__init__.py"] = ns_t.render(
-            namespace=namespaces.get(sub, sub), items=items, **common
+            namespace=namespaces.get(sub, sub), items=items, reexport=bool(roots), **common
         )
     files["__init__.py"] = env.get_template("package_init.py.jinja").render(**common)
     files["_schema.py"] = render_schema(plan, header)
+    files.update(render_facts(plan, header))
     odata = resources.files("codegen").joinpath("support/_odata.py").read_text(encoding="utf-8")
     files["_odata.py"] = header + odata
     files["py.typed"] = ""

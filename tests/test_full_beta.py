@@ -111,9 +111,10 @@ def test_full_beta_generates_imports_and_resolves(
     # One class per structured type and per operation overload: none lost to a name clash.
     assert report["types"] == structured + operations
     assert report["enums"] == enums
-    # One module per class and enum, one __init__ per namespace, plus the package's own files.
+    # One module per class and enum, an __init__ and a _facts per namespace, plus the
+    # package's own files.
     namespaces = len({t.namespace for t in model.types.values()})
-    assert report["modules"] == report["types"] + enums + namespaces + 3
+    assert report["modules"] == report["types"] + enums + 2 * namespaces + 3
 
 
 @pytest.fixture(autouse=True)

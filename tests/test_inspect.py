@@ -251,7 +251,14 @@ def test_clean_snapshot_resolves(clean_snapshot: Path, capsys: pytest.CaptureFix
     assert data["counts"]["complex_types"] == 1250  # type: ignore[index]
     codes = {d["code"] for d in data["diagnostics"]}  # type: ignore[union-attr, index]
     assert "unresolved-type" not in codes
-    assert codes == {"nonstandard-value", "missing-key", "name-shared-with-operation"}
+    assert codes == {
+        "nonstandard-value",
+        "missing-key",
+        "name-shared-with-operation",
+        "name-collision",  # from planning: two members that snake_case to one name
+    }
+    collided = {d["element"] for d in data["diagnostics"] if d["code"] == "name-collision"}  # type: ignore[union-attr, index]
+    assert "microsoft.graph.windowsMalwareCategory/remote_Control_Software" in collided
 
 
 # -- the reviewed diagnostics snapshot ------------------------------------------------------

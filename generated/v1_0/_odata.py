@@ -16,7 +16,7 @@ import importlib
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -152,6 +152,108 @@ class SchemaFacts(NamedTuple):
     routes: Mapping[str, tuple[str, bool]] = MappingProxyType({})
     """Container paths to types in scope (`communications/calls`), and whether each is a
     collection: where a resource lives, even when the container's own type is not generated."""
+
+
+_V = TypeVar("_V")
+
+
+class _LazyFacts(Mapping[str, _V]):
+    """Facts by qualified name, read from their namespace's `_facts` module on first lookup.
+
+    A value is JSON text in a string constant until it is asked for: a whole-API package
+    imports only the namespaces a program uses and decodes only the entries it reads. Iterating
+    (or `len`) imports every namespace's facts.
+    """
+
+    __slots__ = ("_cache", "_decode", "_loaded", "_namespaces", "_package", "_table")
+
+    def __init__(
+        self,
+        package: str,
+        namespaces: Mapping[str, str],
+        table: str,
+        decode: Callable[[Any], _V],
+    ) -> None:
+        self._package = package
+        self._namespaces = namespaces
+        self._table = table
+        self._decode = decode
+        self._cache: dict[str, _V] = {}
+        self._loaded: dict[str, Mapping[str, Any]] = {}
+
+    def _rows(self, namespace: str) -> Mapping[str, Any]:
+        try:
+            return self._loaded[namespace]
+        except KeyError:
+            pass
+        sub = self._namespaces.get(namespace)
+        rows: Mapping[str, Any] = (
+            MappingProxyType({})
+            if sub is None
+            else getattr(importlib.import_module(f".{sub}._facts", self._package), self._table)
+        )
+        self._loaded[namespace] = rows
+        return rows
+
+    def __getitem__(self, qname: str) -> _V:
+        try:
+            return self._cache[qname]
+        except KeyError:
+            if type(qname) is not str:
+                raise
+        # `ns.type`, `ns.action`, or a parameters pseudo-type `ns.action(ns.binding)`.
+        text = self._rows(qname.split("(", 1)[0].rpartition(".")[0])[qname]
+        value = self._cache[qname] = self._decode(json.loads(text))
+        return value
+
+    def __contains__(self, qname: object) -> bool:
+        if type(qname) is not str:
+            return False
+        return qname in self._cache or qname in self._rows(
+            qname.split("(", 1)[0].rpartition(".")[0]
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        for namespace in self._namespaces:
+            yield from self._rows(namespace)
+
+    def __len__(self) -> int:
+        return sum(len(self._rows(namespace)) for namespace in self._namespaces)
+
+
+def _type_facts(row: list[Any]) -> TypeFacts:
+    # The row is `TypeFacts`' fields in order, without trailing defaults (codegen/render.py).
+    if len(row) > 8:
+        row[8] = tuple(row[8])
+    if len(row) > 9:
+        row[9] = tuple(PropertyFacts(*p) for p in row[9])
+    return TypeFacts(*row)
+
+
+def _enum_facts(row: list[Any]) -> EnumFacts:
+    row[3] = tuple((wire, value) for wire, value in row[3])
+    return EnumFacts(*row)
+
+
+def _operation_facts(rows: list[list[Any]]) -> tuple[OperationFacts, ...]:
+    return tuple(OperationFacts(*row) for row in rows)
+
+
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "TYPES": _type_facts,
+    "ENUMS": _enum_facts,
+    "OPERATIONS": _operation_facts,
+    "DERIVED": tuple,
+}
+
+
+def lazy_facts(package: str | None, namespaces: Mapping[str, str], table: str) -> Mapping[str, Any]:
+    """The `table` facts (`TYPES`, `ENUMS`, `OPERATIONS` or `DERIVED`) of a generated package,
+    by qualified name, decoded on lookup; `namespaces` maps each CSDL namespace to the
+    subpackage that holds its `_facts` module."""
+    if package is None:
+        raise ImportError("the facts of a generated package are read from inside the package")
+    return _LazyFacts(package, namespaces, table, _DECODERS[table])
 
 
 # -- errors ----------------------------------------------------------------------------------------

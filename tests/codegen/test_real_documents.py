@@ -58,7 +58,8 @@ def test_a_real_document_generates_whole_and_every_module_imports(
     changed, _ = generate(model, [], out, "pkg")
     assert changed
     written = sum(1 for _ in out.rglob("*.py"))
-    # A module per class and enum, an `__init__` per namespace, and the package's own three.
+    # A module per class and enum, an `__init__` and a `_facts` per namespace, and the
+    # package's own three.
     plan = plan_package(model, everything(model))
-    assert written == len(plan.classes) + len(plan.enums) + len(plan.subpackages()) + 3
+    assert written == len(plan.classes) + len(plan.enums) + 2 * len(plan.subpackages()) + 3
     assert int(run_python(tmp_path, IMPORT_ALL)) == written
