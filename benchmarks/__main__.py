@@ -19,6 +19,7 @@ MODULES = (
     "benchmarks.csdl_read",
     "benchmarks.model_path",
     "benchmarks.notifications",
+    "benchmarks.docs_pages",
     "benchmarks.compare",
     "benchmarks.whole_api",
 )

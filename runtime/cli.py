@@ -19,11 +19,12 @@ from typing import BinaryIO
 from codegen._process import version
 
 from .emulator.server import DEFAULT_APP_ID
-from .examples import ExampleReport, Policy, check_pages, render_json, render_text
+from .examples import ExampleReport, PageReport, Policy, check_pages, render_json, render_text
 from .examples import validate_body as check_value
 from .findings import has_errors
 from .lenient_json import JsonLimits, parse_lenient
 from .models import DEFAULT_PACKAGES, default_models, load_models
+from .validate import SchemaIndex
 
 # A documentation page is tens of kilobytes; a bound keeps a wrong file (a disk image, a log)
 # from being read whole. Bodies get the JSON reader's own bound.
@@ -82,7 +83,7 @@ def embedded_pages() -> list[str]:
 
 def cmd_examples(args: argparse.Namespace) -> int:
     """Report on every example of each page; 1 when any has an error."""
-    paths = list(args.paths)
+    paths = _expand(args.paths)
     if args.embedded:
         paths += embedded_pages()
     if not paths:
@@ -91,11 +92,41 @@ def cmd_examples(args: argparse.Namespace) -> int:
         if path == STDIN:
             raise InputError("examples reads pages from files; save the page and name it")
         _readable(path, MAX_PAGE_BYTES)
+    baseline = None
+    if args.baseline:
+        from .sarif import BaselineError, load_baseline
+
+        raw = _read_input(args.baseline, 256 * MAX_PAGE_BYTES)
+        try:
+            baseline = load_baseline(raw.decode("utf-8", errors="replace"), args.baseline)
+        except BaselineError as exc:
+            raise InputError(str(exc)) from None
     policy: Policy = "strict" if args.strict else "lenient" if args.lenient else "by-direction"
+    whole = None
+    if args.metadata:
+        from .whole_metadata import MetadataUnavailable, whole_index
+
+        try:
+            whole = whole_index(args.metadata, progress=sys.stderr.isatty())
+        except MetadataUnavailable as exc:
+            raise InputError(str(exc)) from None
     try:
-        pages = check_pages(paths, policy, args.models)
+        pages = _check_with_progress(paths, policy, args.models, whole)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(exc)) from None
+    if baseline is not None:
+        from .sarif import new_against
+
+        pages = new_against(pages, baseline)
+    if args.sarif:
+        from .sarif import to_sarif
+
+        try:
+            Path(args.sarif).write_text(
+                json.dumps(to_sarif(pages), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+            )
+        except OSError as exc:
+            raise InputError(f"{args.sarif}: {exc.strerror or exc}") from None
     if args.json:
         for page in pages:  # the JSON is one object per body; page-level findings go to stderr
             for f in page.findings:
@@ -113,6 +144,42 @@ def cmd_examples(args: argparse.Namespace) -> int:
         return 1
     # Nothing checked is not "no errors": a wrong file must not pass as a clean page.
     return 0 if any(p.examples for p in pages) else 2
+
+
+_PAGE_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+def _expand(names: Sequence[str]) -> list[str]:
+    """The pages named: a folder stands for every page under it (.md, .markdown, .txt), sorted,
+    spelled from the folder as given."""
+    paths: list[str] = []
+    for name in names:
+        folder = Path(name)
+        if name != STDIN and folder.is_dir():
+            found = sorted(
+                p for p in folder.rglob("*") if p.suffix.lower() in _PAGE_SUFFIXES and p.is_file()
+            )
+            if not found:
+                raise InputError(f"{name}: no pages (.md, .markdown, .txt) in this folder")
+            paths.extend(str(p) for p in found)
+        else:
+            paths.append(name)
+    return paths
+
+
+def _check_with_progress(
+    paths: list[str], policy: Policy, models: str | None, whole: SchemaIndex | None
+) -> list[PageReport]:
+    """Check the pages, counting them on stderr when it is a terminal and there are many."""
+    if len(paths) < 20 or not sys.stderr.isatty():
+        return check_pages(paths, policy, models, whole=whole)
+    pages: list[PageReport] = []
+    for n, path in enumerate(paths, 1):
+        pages.extend(check_pages([path], policy, models, whole=whole))
+        if n % 25 == 0 or n == len(paths):
+            print(f"\rchecked {n:,}/{len(paths):,} pages", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return pages
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -235,13 +302,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the traceback of a crash")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("examples", help="check every example of documentation pages")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="documentation page (text or .md)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="documentation page (text or .md), or a folder: every page under it",
+    )
     p.add_argument(
         "--embedded",
         action="store_true",
         help="also check the example pages shipped with the package (every calls scenario)",
     )
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per body")
+    p.add_argument(
+        "--metadata",
+        metavar="PATH",
+        help="a whole $metadata document: requests outside the models package are checked "
+        "against it (generated once into ~/.cache/graph-calls-models; needs the codegen extra)",
+    )
+    p.add_argument(
+        "--sarif", metavar="FILE", help="also write the findings as SARIF 2.1.0 (for code scanning)"
+    )
+    p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="a saved --json run: report (and fail on) only findings it does not hold",
+    )
     _add_mode(p, "requests strict, responses and notifications lenient")
     _add_models(p)
     p.set_defaults(func=cmd_examples)

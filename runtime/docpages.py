@@ -74,6 +74,10 @@ class Example:
     has_body: bool = True
     # The block's metadata comment as written (Markdown pages only).
     block_meta: Mapping[str, object] = field(default_factory=dict, hash=False, compare=False)
+    # From a block marked `ignored`: still checked, its findings lowered to warnings.
+    ignored: bool = False
+    # Why the body was not read as JSON (its content type or shape), or None.
+    not_json: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -104,6 +108,19 @@ class Page:
 
 _METHODS = "GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS"
 _REQUEST = re.compile(rf"^({_METHODS})\s+(\S+)(?:\s+HTTP/\d(?:\.\d)?)?\s*$")
+# A syntax line may hold spaces in its placeholders (`GET /users/{id | userPrincipalName}`).
+_LOOSE_REQUEST = re.compile(rf"^({_METHODS})\s+/")
+# Content types whose bodies are JSON; any other declared type is not parsed as JSON.
+_JSON_CONTENT_TYPE = re.compile(r"^\s*(?:application|text)/(?:[\w.+-]*\+)?json\b", re.I)
+# A first token after `[` that can start a JSON value (`[Zip file…]` and `[bytes]` can't).
+_JSON_AFTER_BRACKET = re.compile(r'^\[\s*(?:["{\[\]\-0-9]|true\b|false\b|null\b)')
+# `{Raw bytes of the file}`: words in braces, no key, no quote: a placeholder, not an object.
+_PLACEHOLDER_OBJECT = re.compile(r'^\{[^"{}:\n]*\}\s*$')
+# Keys that make a POST body a change or calls notification (a POST elsewhere is a request to
+# another service: an upload URL, a partner's endpoint).
+_NOTIFICATION_KEYS = frozenset(
+    {"changeType", "resourceData", "resourceUrl", "subscriptionId", "clientState", "resource"}
+)
 _STATUS = re.compile(r"^(HTTP/\d(?:\.\d)?)\s+(\d{3})(?:\s+(.*?))?\s*$")
 _HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):[ \t]*(.*?)\s*$")
 _GRAPH_URL = re.compile(
@@ -140,6 +157,32 @@ def _is_caption(line: str) -> bool:
     if _REQUEST.match(s) or _STATUS.match(s) or _TITLE.match(s) or _SUBHEADING.match(s):
         return False
     return _CODE_LINE.search(s) is None
+
+
+def _not_json(headers: list[tuple[str, str]], body: str) -> str | None:
+    """Why a body is not JSON (its declared content type, or its shape); None when it is."""
+    declared = next((v for k, v in reversed(headers) if k.lower() == "content-type"), None)
+    if declared and not _JSON_CONTENT_TYPE.match(declared):
+        return f"its Content-Type is {declared.split(';')[0].strip()}"
+    s = body.lstrip()
+    if _PLACEHOLDER_OBJECT.match(s):
+        return f"it is a placeholder: {_brief(s, 40)!r}"
+    if s.startswith(("{", '"')) or _JSON_AFTER_BRACKET.match(s):
+        return None
+    return f"it does not start like JSON: {_brief(s, 40)!r}"
+
+
+def _notification_shaped(value: object) -> bool:
+    """True for a body shaped like a Graph notification: a `value` list of notifications, or one."""
+    if type(value) is not dict:
+        return False
+    declared = value.get("@odata.type")
+    if type(declared) is str and declared.lower().endswith(("notification", "notifications")):
+        return True
+    items = value.get("value")
+    if type(items) is list:
+        return all(type(i) is dict and not _NOTIFICATION_KEYS.isdisjoint(i) for i in items)
+    return len(_NOTIFICATION_KEYS.intersection(value)) >= 2
 
 
 def _brief(text: str, limit: int = 60) -> str:
@@ -181,6 +224,7 @@ class _Envelope:
     status_line: str | None = None
     headers: list[tuple[str, str]] = field(default_factory=list)
     meta: dict[str, object] = field(default_factory=dict)
+    ignored: bool = False
 
 
 def _envelope_from(first: str, line: int, heading: str) -> _Envelope | None:
@@ -210,6 +254,9 @@ class _Builder:
         self.examples: list[Example] = []
         self.findings: list[Finding] = []
         self.blocks = 0
+        # Ignored blocks are numbered apart, so that marking a block ignored (or not) moves no
+        # other example's id.
+        self.ignored_blocks = 0
         self.unanswered: str | None = None
         # The last request on the page was in a block marked ignored: the response after it
         # answers that request, not nothing.
@@ -230,8 +277,23 @@ class _Builder:
 
     def emit(self, env: _Envelope, body: str, first_line: int) -> None:
         """Add the examples of one block; `body` starts at page line `first_line`."""
-        self.blocks += 1
-        base = f"{self.stem}#{self.blocks:02d}-{env.kind}"
+        not_json = _not_json(env.headers, body) if body.strip() else None
+        result = (
+            parse_lenient(body, first_line=first_line) if body.strip() and not not_json else None
+        )
+        if env.kind == "notification" and body.strip():
+            first = result.values[0] if result is not None and result.values else None
+            if not_json or (first is not None and not _notification_shaped(first)):
+                # A POST to another host that carries no notification: a request to that
+                # service (an upload URL, a partner's endpoint), which Graph's metadata does not
+                # describe.
+                env.kind = "request"
+        if env.ignored:
+            self.ignored_blocks += 1
+            base = f"{self.stem}#ignored-{self.ignored_blocks:02d}-{env.kind}"
+        else:
+            self.blocks += 1
+            base = f"{self.stem}#{self.blocks:02d}-{env.kind}"
         request_id = self._pair(env)
         if env.kind == "request":
             self.unanswered, self.skipped = base, False
@@ -239,7 +301,11 @@ class _Builder:
             self._no_body(env)
             self._add(env, base, env.line, "", None, (), (), request_id, has_body=False)
             return
-        result = parse_lenient(body, first_line=first_line)
+        if not_json or result is None:
+            start = len(body) - len(body.lstrip())
+            line = first_line + body.count("\n", 0, start)
+            self._add(env, base, line, body.strip(), None, (), (), request_id, not_json=not_json)
+            return
         if not result.values:
             start = len(body) - len(body.lstrip())
             line = first_line + body.count("\n", 0, start)
@@ -279,7 +345,7 @@ class _Builder:
             return None
         request_id, self.unanswered = self.unanswered, None
         skipped, self.skipped = self.skipped, False
-        if request_id is None and not skipped:
+        if request_id is None and not skipped and not env.ignored:
             self.note(
                 "warning",
                 "page.response-without-request",
@@ -289,6 +355,8 @@ class _Builder:
         return request_id
 
     def _no_body(self, env: _Envelope) -> None:
+        if env.ignored:
+            return
         if env.kind == "notification":
             self.note(
                 "warning",
@@ -317,6 +385,7 @@ class _Builder:
         request_id: str | None,
         *,
         has_body: bool = True,
+        not_json: str | None = None,
     ) -> None:
         meta = env.meta
         doc_type = meta.get("@odata.type")
@@ -344,6 +413,8 @@ class _Builder:
                 is_collection=meta.get("isCollection") is True,
                 has_body=has_body,
                 block_meta=dict(meta),
+                ignored=env.ignored,
+                not_json=not_json,
             )
         )
 
@@ -496,7 +567,7 @@ def _relative_request(
     if m is None or not m.group(2).startswith("/"):
         return None
     rest = [line.strip() for line in content[j + 1 :] if line.strip()]
-    if any(_REQUEST.match(line) for line in rest) or not (rest or marked):
+    if any(_LOOSE_REQUEST.match(line) for line in rest) or not (rest or marked):
         return None
     return _Envelope("request", first_line + j, "", method=m.group(1), url=m.group(2))
 
@@ -538,6 +609,8 @@ class _MarkdownReader:
         # A request, notification or response envelope with no body of its own, waiting for a JSON
         # block.
         self.pending: _Envelope | None = None
+        # The prose lines (and headings) since the last code block, to name a bare JSON block.
+        self.prose: list[str] = []
 
     def read(self) -> Page:
         lines = self.pl.lines
@@ -557,15 +630,19 @@ class _MarkdownReader:
                     close = len(lines)
                 self._block(fence.group(3), lines[i + 1 : close], i + 2)
                 self.meta = None
+                self.prose = []
                 i = close + 1
                 continue
             heading = _MD_HEADING.match(line)
             # Language tabs ("# [C#](#tab/csharp)") are written as headings but are not ones.
             if heading and not _TAB.match(heading.group(2)):
                 self.heads.see(len(heading.group(1)), heading.group(2))
+                self.prose = [heading.group(2)]
             elif line.lstrip().startswith("<!--"):
                 i = self._comment(i)
                 continue
+            elif line.strip() and not heading:
+                self.prose.append(line.strip())
             i += 1
         self._flush()
         return self.b.page("markdown")
@@ -612,36 +689,17 @@ class _MarkdownReader:
                 lang = "http"
             elif j is not None and _is_json_start(content[j]):
                 lang = "json"
-        if block_type == "ignored":
-            self._ignored(lang, content)
-            return
+        ignored = block_type == "ignored"
         if lang in _HTTP_LANGS:
             self._flush()
-            self._http(content, first_line, meta)
+            self._http(content, first_line, meta, ignored)
         elif lang in _JSON_LANGS:
-            self._json(content, first_line, meta)
+            self._json(content, first_line, meta, ignored)
         # Anything else is an SDK snippet or prose code; it is not an example.
 
-    def _ignored(self, lang: str, content: list[str]) -> None:
-        """A block marked ignored is not an example; when it holds a request, or the body of a
-        request whose envelope came just before (which goes with it), the response after it is
-        that request's."""
-        if lang in _JSON_LANGS:
-            env, self.pending = self.pending, None
-            if env is not None and env.kind == "request":
-                self.b.skip_request()
-            return
-        if lang not in _HTTP_LANGS:
-            return
-        self._flush()
-        j = next((j for j, line in enumerate(content) if line.strip()), None)
-        if j is None:
-            return
-        env = _envelope_from(content[j], 0, "") or _relative_request(content, j, 0, False)
-        if env is not None and env.kind == "request":
-            self.b.skip_request()
-
-    def _http(self, content: list[str], first_line: int, meta: dict[str, object]) -> None:
+    def _http(
+        self, content: list[str], first_line: int, meta: dict[str, object], ignored: bool
+    ) -> None:
         block_type = meta.get("blockType")
         j = next((j for j, line in enumerate(content) if line.strip()), None)
         env = None
@@ -652,7 +710,7 @@ class _MarkdownReader:
                 if env is not None:
                     env.heading = self.heads.current()
         if j is None or env is None:
-            if block_type in ("request", "response"):
+            if block_type in ("request", "response") and not ignored:
                 self.b.note(
                     "warning",
                     "page.unrecognized-http-block",
@@ -661,6 +719,7 @@ class _MarkdownReader:
                 )
             return
         env.meta = meta
+        env.ignored = ignored
         if (block_type == "response") != (env.kind == "response") and block_type in (
             "request",
             "response",
@@ -672,6 +731,10 @@ class _MarkdownReader:
                 env.line,
             )
         k = j + 1
+        # Some pages leave a blank line between the request line and its headers.
+        after = _skip_blank(content, k)
+        if after < len(content) and _HEADER.match(content[after].strip()):
+            k = after
         while k < len(content) and (h := _HEADER.match(content[k].strip())):
             env.headers.append((h.group(1), h.group(2)))
             k += 1
@@ -687,7 +750,9 @@ class _MarkdownReader:
             return
         self.b.emit(env, body, first_line + k)
 
-    def _json(self, content: list[str], first_line: int, meta: dict[str, object]) -> None:
+    def _json(
+        self, content: list[str], first_line: int, meta: dict[str, object], ignored: bool
+    ) -> None:
         body = "\n".join(content)
         block_type = meta.get("blockType")
         if block_type == "request" or block_type == "response":
@@ -700,7 +765,17 @@ class _MarkdownReader:
             env, self.pending = self.pending, None
             if meta:
                 env.meta = {**env.meta, **meta}
+            # An ignored body of a checked envelope is ignored as a whole.
+            env.ignored = env.ignored or ignored
             self.b.emit(env, body, first_line)
+            return
+        named = _named_kind(" ".join(self.prose[-_PROSE_LINES:]))
+        if named is not None and block_type in (None, "example", "ignored"):
+            # Prose such as "the notification looks like this:" introduces a bare JSON block.
+            env = _Envelope(named, first_line, self.heads.current(), meta=meta, ignored=ignored)
+            self.b.emit(env, body, first_line)
+            return
+        if ignored:
             return
         self.b.note(
             "info",
@@ -709,6 +784,20 @@ class _MarkdownReader:
             "was not read as an example",
             first_line,
         )
+
+
+# How far back prose may name the JSON block after it, and the words that name it (a
+# notification first: "the response to the notification" describes a notification).
+_PROSE_LINES = 3
+_NAMED_KINDS: tuple[tuple[ExampleKind, re.Pattern[str]], ...] = (
+    ("notification", re.compile(r"\bnotifications?\b", re.I)),
+    ("response", re.compile(r"\bresponses?\b", re.I)),
+)
+
+
+def _named_kind(prose: str) -> ExampleKind | None:
+    """The kind of body that prose before a bare JSON block names, if any."""
+    return next((kind for kind, words in _NAMED_KINDS if words.search(prose)), None)
 
 
 _MARKDOWN_HINT = re.compile(r"^ {0,3}(?:```|~~~)", re.MULTILINE)

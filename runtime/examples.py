@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -27,14 +27,17 @@ from .findings import Finding, has_errors
 from .models import Models, models_for
 from .resolve_type import (
     RequestTyping,
+    Routes,
+    is_graph_url,
     routes_of,
     type_bodiless_response,
+    type_external_request,
     type_notification,
     type_request,
     type_response,
 )
 from .roundtrip import written_back
-from .validate import DynamicType, Mode, TypeRef, check
+from .validate import DynamicType, Mode, SchemaIndex, TypeRef, check, child_path
 
 Policy = Literal["by-direction", "strict", "lenient"]
 """How strictly to validate: requests strict and received bodies lenient, or one mode for all."""
@@ -95,6 +98,8 @@ class ExampleReport:
     repairs: tuple[Finding, ...] = ()
     findings: tuple[Finding, ...] = ()
     roundtrip: bool | None = None
+    # From a block marked ignored (its errors were lowered to warnings).
+    ignored: bool = False
 
     @property
     def outcome(self) -> Outcome:
@@ -106,7 +111,7 @@ class ExampleReport:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form of the report (one object per body)."""
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "source": {"file": self.file, "line": self.line},
             "kind": self.kind,
@@ -118,6 +123,9 @@ class ExampleReport:
             "findings": [f.as_dict() for f in self.findings],
             "roundtrip": self.roundtrip,
         }
+        if self.ignored:  # only then, so reports of pages without ignored blocks keep their shape
+            out["ignored"] = True
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +149,10 @@ class _Context:
 
     policy: Policy
     requests: dict[str, RequestTyping] = field(default_factory=dict)
+    # The whole document's routes, for requests outside the models package's closure.
+    whole: Routes | None = None
+    # The index each request was typed against, when it is not the models package's.
+    indexes: dict[str, SchemaIndex] = field(default_factory=dict)
     # Given: every body is checked with it. Else each request's URL (`/beta/`, `/v1.0/`)
     # chooses, and later bodies of the page use the last request's choice.
     models: Models | None = None
@@ -173,17 +185,20 @@ def check_body(
     dynamic: Mapping[str, DynamicType] | None = None,
     typing_findings: Iterable[Finding] = (),
     models: Models | None = None,
+    index: SchemaIndex | None = None,
 ) -> BodyReport:
     """Check and read a parsed body as `declared` in one walk; when nothing is an error, write
-    back what was read and compare it with the body."""
+    back what was read and compare it with the body. `index` (a whole document's, for a request
+    outside the package) takes the place of `models`' own."""
     findings = list(typing_findings)
     if declared is None:
         return BodyReport(None, tuple(findings))
-    if models is not None and not _in_package(models, declared.qname):
-        missing = models.missing_type_message(declared.qname)
-        found = Finding("error", "type.not-in-package", "$", missing)
-        return BodyReport(str(declared), (*findings, found))
-    index = models.index if models is not None else None
+    if index is None and models is not None:
+        if not _in_package(models, declared.qname):
+            missing = models.missing_type_message(declared.qname)
+            found = Finding("error", "type.not-in-package", "$", missing)
+            return BodyReport(str(declared), (*findings, found))
+        index = models.index
     outcome = check(value, declared, mode=mode, partial=partial, dynamic=dynamic, index=index)
     findings.extend(outcome.findings)
     tripped: bool | None = None
@@ -264,17 +279,40 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
     report = BodyReport(None)
     models = context.models_for(example.url if kind == "request" else None)
     if kind == "request":
-        typed = type_request(example.method or "", example.url or "", routes_of(models.index))
+        url = example.url or ""
+        # Set when the request is typed against the whole document instead of `models`.
+        index: SchemaIndex | None = None
+        if url and is_graph_url(url):
+            typed = type_request(example.method or "", url, routes_of(models.index))
+            if context.whole is not None and _outside(typed, models):
+                outside = _type_outside(example.method or "", url, context.whole)
+                if outside.resolved:
+                    typed, index = outside, context.whole.index
+                    context.indexes[example.id] = index
+                elif not typed.resolved:
+                    typed = outside
+        else:
+            typed = type_external_request(example.method or "", url or "(no URL)")
         context.requests[example.id] = typed
         if has_body:
+            value, cased = example.value, tuple[Finding, ...]()
+            if typed.operation is not None and typed.body is not None:
+                value, cased = _parameter_case(value, typed.body, index or models.index)
             report = check_body(
-                example.value,
+                value,
                 typed.body,
                 mode=mode,
-                partial=typed.partial,
-                typing_findings=typed.findings,
+                # Outside the package, Nullable="false" also marks server-set properties
+                # (`user.assignedPlans`), so required-on-create would be mostly false alarms.
+                partial=typed.partial or index is not None,
+                typing_findings=(*typed.findings, *cased),
                 models=models,
+                index=index,
             )
+            if typed.operation is None and typed.body is not None:
+                extra = _read_only(value, typed, index or models.index)
+                if extra:
+                    report = replace(report, findings=(*report.findings, *extra))
         else:
             report = BodyReport(str(typed.body) if typed.body else None, typed.findings)
     elif kind == "response" and example.value is None and not (example.body_text or "").strip():
@@ -291,6 +329,7 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
             partial=True,
             typing_findings=typed_response.findings,
             models=models,
+            index=context.indexes.get(example.request_id or ""),
         )
     elif kind == "notification" and has_body:
         notified = type_notification(example.value, routes_of(models.index))
@@ -303,6 +342,18 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
             typing_findings=notified.findings,
             models=models,
         )
+    repairs = tuple(example.repairs) + tuple(example.errors)
+    findings = report.findings
+    not_json = getattr(example, "not_json", None)
+    if not_json:
+        findings = (
+            Finding(
+                "info", "body.not-json", "$", f"the body is not JSON ({not_json}); not checked"
+            ),
+            *findings,
+        )
+    if getattr(example, "ignored", False):
+        repairs, findings = _lowered(repairs), _lowered(findings)
     return ExampleReport(
         id=example.id,
         file=example.file,
@@ -312,9 +363,118 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
         url=example.url,
         status=example.status,
         type=report.type,
-        repairs=tuple(example.repairs) + tuple(example.errors),
-        findings=report.findings,
+        repairs=repairs,
+        findings=findings,
         roundtrip=report.roundtrip,
+        ignored=bool(getattr(example, "ignored", False)),
+    )
+
+
+def _read_only(value: Any, typed: RequestTyping, index: SchemaIndex) -> tuple[Finding, ...]:
+    """Properties a create or update body should not carry: computed ones (`Core.Computed`),
+    and in an update also keys and immutable ones (`Core.Immutable`)."""
+    if type(value) is not dict or typed.body is None:
+        return ()
+    qname = typed.body.qname
+    named = value.get("@odata.type")
+    if type(named) is str and named.removeprefix("#") in index.assignable(qname):
+        qname = named.removeprefix("#")
+    if qname not in index.facts.types:
+        return ()
+    update = typed.method == "PATCH"
+    props = index.properties(qname)
+    found: list[Finding] = []
+    for key in value:
+        p = props.get(key) if type(key) is str else None
+        if p is None:
+            continue
+        if p.computed:
+            why = "computed by the service (Core.Computed)"
+        elif update and p.key:
+            why = "the key, which the URL already names"
+        elif update and p.immutable:
+            why = "immutable (Core.Immutable): set on create only"
+        else:
+            continue
+        found.append(
+            Finding(
+                "warning",
+                "property.read-only",
+                child_path("$", key),
+                f"{qname}.{key} is {why}; {'an update' if update else 'a create'} body "
+                "should not carry it",
+            )
+        )
+    return tuple(found)
+
+
+def _parameter_case(
+    value: Any, declared: TypeRef, index: SchemaIndex
+) -> tuple[Any, tuple[Finding, ...]]:
+    """An action's parameters named in another case (`schedules` for `Schedules`), which Graph
+    accepts: renamed to the declared spelling, each with a note, so the rest is checked."""
+    if type(value) is not dict:
+        return value, ()
+    declared_names = {name.lower(): name for name in index.properties(declared.qname)}
+    renamed: dict[str, Any] = {}
+    notes: list[Finding] = []
+    for key, item in value.items():
+        spelled = declared_names.get(key.lower()) if type(key) is str else None
+        if spelled is not None and spelled != key and spelled not in value:
+            notes.append(
+                Finding(
+                    "info",
+                    "parameter.case",
+                    f"$.{key}",
+                    f"parameter {key!r} is declared {spelled!r}; Graph matches parameter "
+                    "names case-insensitively",
+                )
+            )
+            renamed[spelled] = item
+        else:
+            renamed[key] = item
+    return (renamed, tuple(notes)) if notes else (value, ())
+
+
+def _outside(typed: RequestTyping, models: Models) -> bool:
+    """Whether a request typed against `models` is outside the package: no route of it
+    matches, or the route's body or response is a type the package does not hold."""
+    if not typed.resolved:
+        return any(f.code == "request.unknown-route" for f in typed.findings)
+    declared = (typed.body, typed.response)
+    return any(t is not None and not _in_package(models, t.qname) for t in declared)
+
+
+def _type_outside(method: str, url: str, whole: Routes) -> RequestTyping:
+    """Type a request the package's routes miss against the whole document's routes: a note
+    when it resolves there, else that document's own `request.unknown-route`."""
+    typed = type_request(method, url, whole)
+    if not typed.resolved:
+        return typed
+    note = Finding(
+        "info",
+        "request.outside-package",
+        "$",
+        f"{method.upper()} {url} is outside the models package; typed and checked against "
+        "the whole metadata document",
+    )
+    return replace(typed, findings=(note, *typed.findings))
+
+
+IGNORED_PREFIX = "in a block marked ignored: "
+
+
+def _lowered(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """Findings of a block marked ignored: errors become warnings, each message says where."""
+    return tuple(
+        Finding(
+            "warning" if f.severity == "error" else f.severity,
+            f.code,
+            f.path,
+            IGNORED_PREFIX + f.message,
+            f.line,
+        )
+        for f in findings
     )
 
 
@@ -322,16 +482,21 @@ def check_pages(
     paths: Iterable[str | Path],
     policy: Policy = "by-direction",
     models: Models | str | None = None,
+    *,
+    whole: SchemaIndex | None = None,
 ) -> list[PageReport]:
     """Read each documentation page and check every example on it, with `models` (a handle or
-    an import name) or, by default, the committed package of each request URL's version."""
+    an import name) or, by default, the committed package of each request URL's version; with
+    `whole` (the facts of a whole metadata document), requests outside that package's closure
+    are checked against it."""
     from .docpages import read_page
 
     handle = models_for(models) if models is not None else None
+    whole_routes = routes_of(whole) if whole is not None else None
     pages = []
     for path in paths:
         page = read_page(path)
-        context = _Context(policy, models=handle)
+        context = _Context(policy, models=handle, whole=whole_routes)
         examples = tuple(check_example(e, context) for e in page.examples)
         pages.append(PageReport(str(page.file), page.format, tuple(page.findings), examples))
     return pages

@@ -12,6 +12,8 @@ Finding codes:
 - `request.deprecated-path` — the request uses a deprecated root such as `/app` (warning).
 - `request.unknown-route` — no route of the metadata matches the URL (error): the body can't be
   typed, so it is not validated.
+- `request.untyped-body` — a `$ref`, `$value`, `$count` or `$batch` request, or one on a
+  primitive or stream property: the route is checked, the body is not typed (info).
 - `request.bad-method` — the route exists but not for this method (error).
 - `response.no-request` — a response with a body but no request to type it from (warning).
 - `response.unexpected-body` — a success response with a body where the operation returns
@@ -21,6 +23,10 @@ Finding codes:
   operation returns one (info).
 - `notification.unknown-resource` — a `resourceUrl` no route matches, so `resourceData` stays an
   untyped dynamic property (warning).
+- `notification.untyped` — a subscription's change notification (it carries `subscriptionId`)
+  whose type the models package lacks (info).
+- `request.external-host` — a request to a host that is not Graph's (an upload URL, another
+  service): not checked (info).
 - `notification.legacy-resource` — no `resourceUrl`, so `resourceData` was typed from `resource`,
   its older undeclared name (info; the validator warns about `resource` itself).
 """
@@ -43,6 +49,9 @@ if TYPE_CHECKING:
 NOTIFICATIONS = TypeRef("microsoft.graph.commsNotifications")
 """The declared type of every callback notification body."""
 
+CHANGE_NOTIFICATIONS = TypeRef("microsoft.graph.changeNotificationCollection")
+"""The declared type of a subscription's change notifications (they carry `subscriptionId`)."""
+
 DELTA_ROSTER = "microsoft.graph.deltaParticipants"
 """With `isDeltaRosterEnabled`, Graph posts these on the `participants` resource instead of the
 participants themselves (the seed's "delta roster enabled" notification)."""
@@ -56,6 +65,18 @@ DEPRECATED_ROOTS: Mapping[str, str] = {"app": "/communications"}
 """Roots that still work but are deprecated, and what to use instead."""
 
 _VERSIONS = frozenset({"beta", "v1.0"})
+_SYSTEM_SEGMENTS: Mapping[str, str] = {
+    "$ref": "the body and response are references (@odata.id)",
+    "$value": "the body and response are the raw stream",
+    "$count": "the response is a plain number",
+    "$batch": "a JSON batch of requests",
+}
+_ABSOLUTE_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_GRAPH_HOST = re.compile(
+    r"^https?://(?:(?:dod-)?graph\.microsoft\.(?:com|us)|microsoftgraph\.chinacloudapi\.cn"
+    r"|canary\.graph\.microsoft\.com)(?:[/?#:]|$)",
+    re.IGNORECASE,
+)
 _KEY_SEGMENT = re.compile(r"^([^()]+)\((.*)\)$")
 _SUCCESS_BODY_STATUSES = frozenset({200, 201})
 _RESOLVED_LIMIT = 4096
@@ -81,6 +102,9 @@ class RequestTyping:
     response: TypeRef | None = None
     operation: str | None = None
     findings: tuple[Finding, ...] = ()
+    # False when what the response holds can't be decided (an unknown route, another host, a
+    # `$ref` or `$value` path): then it is unknown, not "nothing".
+    resolved: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +136,7 @@ def _split_path(url: str) -> tuple[str, ...]:
             segments.extend((m.group(1), m.group(2).strip("'\"")))
         else:
             segments.append(segment)
-    if segments and segments[0] in _VERSIONS:
+    if segments and segments[0].lower() in _VERSIONS:
         segments = segments[1:]
     return tuple(segments)
 
@@ -136,6 +160,7 @@ class Routes:
         )
         self._operations: dict[tuple[str, bool], dict[str, OperationFacts]] = {}
         self._resolved: dict[tuple[str, ...], tuple[Target | None, str]] = {}
+        self._types_lowered: dict[str, str] | None = None
         for overloads in facts.operations.values():
             for op in overloads:
                 if op.binding is None:
@@ -190,6 +215,24 @@ class Routes:
                 self._resolved[key] = found
         return found
 
+    def _type_named(self, name: str) -> str | None:
+        """The qualified type a cast segment names, matched case-insensitively as Graph does."""
+        if "." not in name:
+            return None
+        if self._types_lowered is None:
+            self._types_lowered = {q.lower(): q for q in self.index.facts.types}
+        return self._types_lowered.get(name.lower())
+
+    def _member(self, qname: str, name: str) -> TypeRef | None:
+        """The type a navigation or structural property `name` of `qname` (or, as Graph's docs
+        often leave out the cast, of a type derived from it) leads to."""
+        lowered = name.lower()
+        for candidate in (qname, *sorted(self.index.assignable(qname) - {qname})):
+            for p in self.index.properties(candidate).values():
+                if p.name.lower() == lowered:
+                    return TypeRef(p.type, p.collection)
+        return None
+
     def _resolve(self, segments: list[str]) -> tuple[Target | None, str]:
         lowered = [s.lower() for s in segments]
         state: TypeRef | None = None
@@ -200,36 +243,94 @@ class Routes:
                 state, rest = found, n
                 break
         if state is None:
-            roots = ", ".join(sorted("/" + "/".join(k) for k in self.roots))
             first = segments[0] if segments else ""
-            return None, f"no root named {first!r} (known: {roots})"
+            return None, f"no entity set, singleton or root named {first!r}"
+        types = self.index.facts.types
+        after_function = False
         for i in range(rest, len(segments)):
             segment = segments[i]
             walked = "/" + "/".join(segments[:i])
-            op = self.operation(state, segment)
+            if _is_parameters(segment):
+                # `(key)` after a collection; `(a=1,b='x')` after a function: its parameters.
+                if after_function:
+                    after_function = False
+                    continue
+                if not state.collection:
+                    return None, f"a key {segment} after one {state.qname} at {walked}"
+                state = TypeRef(state.qname)
+                continue
+            after_function = False
+            op = self.operation(state, segment) if state.qname in types else None
             if op is not None:
-                if i != len(segments) - 1:
+                if i == len(segments) - 1 or (
+                    _is_parameters(segments[i + 1]) and i == len(segments) - 2
+                ):
+                    return Target(state, op, walked), ""
+                if op.kind != "function" or op.return_type is None:
                     return None, f"{op.qname} at {walked} must be the last segment"
-                return Target(state, op, walked), ""
-            cast = segment.removeprefix("#")
-            if "." in cast and cast in self.index.facts.types:
+                # A function composes: the path goes on from what it returns.
+                state = TypeRef(op.return_type, op.return_collection)
+                after_function = True
+                continue
+            cast = self._type_named(segment.removeprefix("#"))
+            if cast is not None:
                 if cast not in self.index.assignable(state.qname):
                     return None, f"{cast} is not derived from {state.qname} at {walked}"
                 state = TypeRef(cast, state.collection)
             elif state.collection:
                 state = TypeRef(state.qname)  # a key addresses one member
+            elif state.qname not in types:
+                return None, f"{state.qname} at {walked} has no segments below it"
             else:
-                nav = self.navigation(state.qname, segment)
-                if nav is None:
+                member = self._member(state.qname, segment)
+                if member is None:
                     known = sorted(
                         p.name for p in self.index.properties(state.qname).values() if p.navigation
                     ) + self.operations_of(state)
+                    shown = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
                     return None, (
-                        f"{state.qname} at {walked} has no navigation property or bound "
-                        f"operation {segment!r} (known: {', '.join(known) or 'none'})"
+                        f"{state.qname} at {walked} has no property or bound operation "
+                        f"{segment!r} (known: {shown or 'none'})"
                     )
-                state = nav
+                state = member
         return Target(state, None, "/" + "/".join(segments)), ""
+
+
+def _is_parameters(segment: str) -> bool:
+    return segment.startswith("(") and segment.endswith(")")
+
+
+def route_segments(url: str) -> list[str]:
+    """The path segments of a URL for routing: like `split_path`, but keys and function
+    parameters stay as `(…)` segments, and a drive path (`root:/a/b.txt:`) is its item."""
+    return list(_route_segments(url))
+
+
+@lru_cache(maxsize=1024)
+def _route_segments(url: str) -> tuple[str, ...]:
+    path = urlsplit(url.strip()).path
+    segments: list[str] = []
+    in_drive_path = False
+    for raw in path.split("/"):
+        segment = unquote(raw)
+        if not segment:
+            continue
+        if in_drive_path:
+            in_drive_path = not segment.endswith(":")
+            continue
+        if segment.endswith(":") and len(segment) > 1:
+            # `/root:/folder/file.txt:/content` addresses the item at that path.
+            segments.append(segment[:-1])
+            in_drive_path = True
+            continue
+        m = _KEY_SEGMENT.match(segment)
+        if m is not None:
+            segments.extend((m.group(1), f"({m.group(2)})"))
+        else:
+            segments.append(segment)
+    if segments and segments[0].lower() in _VERSIONS:
+        segments = segments[1:]
+    return tuple(segments)
 
 
 def default_routes() -> Routes:
@@ -249,8 +350,10 @@ def type_request(method: str, url: str, routes: Routes | None = None) -> Request
     """The declared body and response types of `METHOD URL`, from the metadata's routes."""
     r = routes if routes is not None else default_routes()
     method = method.upper()
-    segments = split_path(url)
+    segments = route_segments(url)
     findings: list[Finding] = []
+    if segments and segments[-1].lower() in _SYSTEM_SEGMENTS:
+        return _type_system(method, url, segments, r)
     if segments and segments[0].lower() in DEPRECATED_ROOTS:
         instead = DEPRECATED_ROOTS[segments[0].lower()]
         findings.append(
@@ -272,7 +375,7 @@ def type_request(method: str, url: str, routes: Routes | None = None) -> Request
                 "the body was not validated",
             )
         )
-        return RequestTyping(method, url, None, findings=tuple(findings))
+        return RequestTyping(method, url, None, findings=tuple(findings), resolved=False)
     op = target.operation
     if op is not None:
         allowed = "POST" if op.kind == "action" else "GET"
@@ -290,15 +393,63 @@ def type_request(method: str, url: str, routes: Routes | None = None) -> Request
             return RequestTyping(method, url, None, response=ref, findings=tuple(findings))
         findings.append(_bad_method(method, url, f"a collection of {ref.qname}", "GET, POST"))
         return RequestTyping(method, url, None, findings=tuple(findings))
-    if method == "PATCH":
-        # An update sends only what changes: required properties may be absent.
+    if ref.qname.startswith("Edm."):
+        # A primitive or stream property (`…/content`, `…/photo/$value` without the suffix):
+        # its body is the raw value.
+        if method in ("GET", "PUT", "PATCH", "DELETE"):
+            note = Finding(
+                "info",
+                "request.untyped-body",
+                "$",
+                f"{method} {url}: a {ref.qname} value; not typed",
+            )
+            return RequestTyping(method, url, None, findings=(*findings, note), resolved=False)
+    elif method in ("PATCH", "PUT"):
+        # An update sends only what changes; a PUT replaces or creates one (an upsert), and may
+        # leave out what the service sets: required properties may be absent from either.
         return RequestTyping(method, url, ref, True, ref, findings=tuple(findings))
     if method == "GET":
         return RequestTyping(method, url, None, response=ref, findings=tuple(findings))
     if method == "DELETE":
         return RequestTyping(method, url, None, findings=tuple(findings))
-    findings.append(_bad_method(method, url, f"one {ref.qname}", "GET, PATCH, DELETE"))
+    findings.append(_bad_method(method, url, f"one {ref.qname}", "GET, PUT, PATCH, DELETE"))
     return RequestTyping(method, url, None, findings=tuple(findings))
+
+
+def _type_system(method: str, url: str, segments: list[str], r: Routes) -> RequestTyping:
+    """`$ref`, `$value`, `$count` after a resource, and `$batch`: the route is checked, the body
+    (a reference, a stream, a number, a batch) is not typed."""
+    last = segments[-1].lower()
+    if last != "$batch" or len(segments) > 1:
+        target, why = r.resolve(segments[:-1])
+        if target is None or target.type is None:
+            unknown = Finding(
+                "error",
+                "request.unknown-route",
+                "$",
+                f"{method} {url} matches no route of the metadata: {why}; "
+                "the body was not validated",
+            )
+            return RequestTyping(method, url, None, findings=(unknown,), resolved=False)
+    what = _SYSTEM_SEGMENTS[last]
+    note = Finding("info", "request.untyped-body", "$", f"{method} {url}: {what}; not typed")
+    return RequestTyping(method, url, None, findings=(note,), resolved=False)
+
+
+def type_external_request(method: str, url: str) -> RequestTyping:
+    """A request to a host that is not Graph's (an upload URL, a partner's service): not typed."""
+    note = Finding(
+        "info",
+        "request.external-host",
+        "$",
+        f"{method} {url} is not a Graph URL; its body is not checked against the metadata",
+    )
+    return RequestTyping(method.upper(), url, None, findings=(note,), resolved=False)
+
+
+def is_graph_url(url: str) -> bool:
+    """True for a URL on a Graph host, or a path written without one (`/me/events`)."""
+    return not _ABSOLUTE_URL.match(url) or _GRAPH_HOST.match(url) is not None
 
 
 def _bad_method(method: str, url: str, what: str, allowed: str) -> Finding:
@@ -333,6 +484,19 @@ def type_response(status: int | None, request: RequestTyping | None) -> BodyTypi
                     "response.no-request",
                     "$",
                     "a response with no request before it: its type can't be decided",
+                ),
+            ),
+        )
+    if not request.resolved:
+        return BodyTyping(
+            None,
+            (
+                Finding(
+                    "info",
+                    "response.untyped",
+                    "$",
+                    f"the route of {request.method} {request.url} was not resolved, so its "
+                    "response's type is unknown; not validated",
                 ),
             ),
         )
@@ -379,6 +543,8 @@ def type_notification(value: Any, routes: Routes | None = None) -> BodyTyping:
     items = value.get("value") if type(value) is dict else None
     if type(items) is not list:
         return BodyTyping(NOTIFICATIONS)
+    if any(type(i) is dict and "subscriptionId" in i and "resourceUrl" not in i for i in items):
+        return _change_notifications(r)
     for i, item in enumerate(items):
         if type(item) is not dict or "resourceData" not in item:
             continue
@@ -413,6 +579,20 @@ def type_notification(value: Any, routes: Routes | None = None) -> BodyTyping:
         decided = _delta_roster(target.type, item["resourceData"], r.index)
         dynamic[child_path(path, "resourceData")] = DynamicType(decided, f"typed from {key} {url}")
     return BodyTyping(NOTIFICATIONS, tuple(findings), dynamic)
+
+
+def _change_notifications(routes: Routes) -> BodyTyping:
+    """A subscription's change notifications (`subscriptionId`, `resource`), not a call's."""
+    if CHANGE_NOTIFICATIONS.qname in routes.index.facts.types:
+        return BodyTyping(CHANGE_NOTIFICATIONS)
+    note = Finding(
+        "info",
+        "notification.untyped",
+        "$",
+        f"a change notification: {CHANGE_NOTIFICATIONS} is not in the models package; "
+        "not validated",
+    )
+    return BodyTyping(None, (note,))
 
 
 def _delta_roster(ref: TypeRef, data: Any, index: SchemaIndex) -> TypeRef:

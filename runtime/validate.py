@@ -35,6 +35,10 @@ Finding codes (stable; golden files and callers depend on them):
   array where Graph sends a collection response object (error).
 - `enum.unknown-member` — a value (or, for a flags enum, each comma-separated member; an empty
   flags value names the member `''`) the enum does not declare (strict: error, lenient: warning).
+- `enum.wrong-case` — a member written in another case (`"Busy"` for `busy`); the message gives
+  the right spelling (strict: error, lenient: warning).
+- `value.placeholder` — an enum value listing members (`"none | busy | forbidden"`), as pages
+  write placeholders (strict: error, lenient: warning).
 - `value.bad-datetime`, `value.bad-date`, `value.bad-time`, `value.bad-duration`, `value.bad-guid`,
   `value.bad-binary`, `value.bad-decimal` — a malformed primitive (error).
 - `value.out-of-range` — an integer outside Byte, SByte, Int16, Int32 or Int64, a Double or a

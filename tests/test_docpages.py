@@ -363,6 +363,7 @@ def test_defects_page_examples(defects: Page) -> None:
     got = [(e.id, e.kind, e.line, e.has_body) for e in defects.examples]
     assert got == [
         ("defects#01-response", "response", 12, True),
+        ("defects#ignored-01-request", "request", 22, True),
         ("defects#02-request", "request", 32, True),
         ("defects#03-response", "response", 43, False),
         ("defects#04-notification", "notification", 55, True),
@@ -373,7 +374,8 @@ def test_defects_page_examples(defects: Page) -> None:
         ("defects#08-response", "response", 93, False),
         ("defects#09-notification", "notification", 102, True),
     ]
-    assert "ignored" not in " ".join(e.body_text for e in defects.examples)
+    # The ignored block is read, numbered apart so that no other id moves, and marked.
+    assert [e.id for e in defects.examples if e.ignored] == ["defects#ignored-01-request"]
 
 
 def test_defects_page_findings(defects: Page) -> None:
@@ -489,7 +491,7 @@ def test_markdown_relative_request_with_a_body_is_an_example() -> None:
     assert page.findings == ()
 
 
-def test_markdown_response_after_an_ignored_request_answers_it() -> None:
+def test_markdown_ignored_blocks_are_read_and_answered() -> None:
     page = read_text(
         '<!-- { "blockType": "ignored" } -->\n'
         "```http\nPOST /communications/calls/{id}/reject\n```\n\n"
@@ -507,10 +509,13 @@ def test_markdown_response_after_an_ignored_request_answers_it() -> None:
         "```http\nHTTP/1.1 202 Accepted\n```\n",
         "reject.md",
     )
-    assert [(e.kind, e.has_body, e.request_id) for e in page.examples] == [
-        ("response", False, None),
-        ("response", False, None),
-        ("response", False, None),
+    assert [(e.kind, e.has_body, e.request_id, e.ignored) for e in page.examples] == [
+        ("request", True, None, True),
+        ("response", False, "reject#ignored-01-request", False),
+        # A checked envelope whose body block is ignored is ignored as a whole.
+        ("request", True, None, True),
+        ("response", False, "reject#ignored-02-request", False),
+        ("response", False, None, False),
     ]
     # Only the last response follows no request at all.
     assert [(f.code, f.line) for f in page.findings] == [("page.response-without-request", 39)]

@@ -7,6 +7,7 @@ standard library, attrs and cattrs, so the package stays movable.
 from __future__ import annotations
 
 import base64
+import difflib
 import enum
 import importlib
 import json
@@ -705,6 +706,8 @@ FINDING_CODES: Final[Mapping[str, str]] = MappingProxyType(
         "read.wrong-json-type": "value.wrong-json-type",
         "read.out-of-range": "value.out-of-range",
         "read.unknown-enum-member": "enum.unknown-member",
+        "read.enum-case": "enum.wrong-case",
+        "read.placeholder": "value.placeholder",
         "read.unknown-type": "type.unknown",
         "read.not-assignable": "type.not-assignable",
         "read.abstract": "type.abstract",
@@ -994,6 +997,33 @@ def _container_paths(root: Any, wanted: set[int]) -> dict[int, str]:
 def _short(items: list[str] | tuple[str, ...], limit: int = _HINT_LIMIT) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f", … ({len(items) - limit} more)" if len(items) > limit else "")
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    """`; did you mean 'x'?` for the known name closest to a misspelt one, else ''."""
+    lowered = {k.lower(): k for k in known}
+    close = lowered.get(name.lower())
+    if close is None:
+        found = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        close = found[0] if found else None
+    return f"; did you mean {close!r}?" if close is not None else ""
+
+
+def _enum_record(qname: str, names: list[str], part: str, severity: str, kept: str) -> _Record:
+    """The finding for a value an enum lacks: a member in the wrong case, a placeholder listing
+    members (`"a | b | c"`), or an unknown member with the closest one."""
+    by_case = {n.lower(): n for n in names}
+    right = by_case.get(part.lower())
+    if right is not None:
+        message = f": {qname} has no member {part!r}; it is spelled {right!r} (case matters){kept}"
+        return _Record(None, None, severity, "read.enum-case", message)
+    pieces = [p.strip() for p in part.split("|")]
+    if len(pieces) > 1 and all(p.lower() in by_case for p in pieces if p):
+        message = f": {part!r} is a placeholder listing members of {qname}; write one of them{kept}"
+        return _Record(None, None, severity, "read.placeholder", message)
+    hint = _did_you_mean(part, names)
+    message = f": {qname} has no member {part!r}{hint} (members: {_short(names, 12)}){kept}"
+    return _Record(None, None, severity, "read.unknown-enum-member", message)
 
 
 def _ref_text(qname: str, collection: bool) -> str:
@@ -1435,16 +1465,7 @@ class ODataConverter(cattrs.Converter):
         kept = "" if strict else "; kept as an unknown value"
 
         def unknown(parts: list[str]) -> list[_Record]:
-            return [
-                _Record(
-                    None,
-                    None,
-                    severity,
-                    "read.unknown-enum-member",
-                    f": {qname} has no member {part!r} (members: {_short(names, 12)}){kept}",
-                )
-                for part in parts
-            ]
+            return [_enum_record(qname, names, part, severity, kept) for part in parts]
 
         def read_enum(value: Any) -> Any:
             if type(value) is not str:
@@ -1630,7 +1651,10 @@ class ODataConverter(cattrs.Converter):
                 ctx.typed[id(data), key] = typed
                 return False
         below = self.declared_below(owner, key)
-        hint = f"; declared on {_short(below)}, name it with @odata.type" if below else ""
+        if below:
+            hint = f"; declared on {_short(below)}, name it with @odata.type"
+        else:
+            hint = _did_you_mean(key, [p.name for p in self.all_properties(owner)])
         if facts.open:
             severity = "warning"
             message = (

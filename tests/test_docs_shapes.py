@@ -1,0 +1,141 @@
+"""The shapes in which reference pages write bodies (tests/pages/docs-shapes.md, our own words)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from runtime.docpages import Page, read_page, read_text
+from runtime.examples import PageReport, check_pages
+
+PAGE = Path(__file__).parent / "pages" / "docs-shapes.md"
+
+
+@pytest.fixture(scope="module")
+def page() -> Page:
+    return read_page(PAGE)
+
+
+@pytest.fixture(scope="module")
+def report() -> PageReport:
+    return check_pages([PAGE])[0]
+
+
+def _codes(report: PageReport, eid: str) -> list[tuple[str, str]]:
+    (example,) = [e for e in report.examples if e.id == f"docs-shapes#{eid}"]
+    return [(f.severity, f.code) for f in example.repairs + example.findings]
+
+
+def test_syntax_lines_with_spaces_in_placeholders_are_not_examples(page: Page) -> None:
+    assert all("userPrincipalName" not in (e.url or "") for e in page.examples)
+    assert all("userPrincipalName" not in e.body_text for e in page.examples)
+
+
+def test_a_blank_line_before_the_headers_keeps_headers_and_body(page: Page) -> None:
+    first = page.example("docs-shapes#01-request")
+    assert first.headers == (("Content-Type", "application/json"), ("Content-Length", "24"))
+    assert first.value == {"reason": "busy"} and first.errors == ()
+
+
+@pytest.mark.parametrize(
+    ("eid", "why"),
+    [
+        ("04-response", "text/csv"),
+        ("05-request", "<the first 26 bytes"),
+        ("06-request", "placeholder"),
+        ("07-request", "x-www-form-urlencoded"),
+    ],
+)
+def test_non_json_bodies_are_recognised_not_parsed(
+    page: Page, report: PageReport, eid: str, why: str
+) -> None:
+    example = page.example(f"docs-shapes#{eid}")
+    assert example.value is None and example.errors == ()
+    assert example.not_json is not None and why in example.not_json
+    assert ("info", "body.not-json") in _codes(report, eid)
+    assert not any(sev == "error" and code.startswith("json.") for sev, code in _codes(report, eid))
+
+
+def test_a_post_to_another_host_is_a_notification_only_when_shaped_like_one(
+    page: Page, report: PageReport
+) -> None:
+    kinds = {e.id.split("#")[1]: e.kind for e in page.examples}
+    assert kinds["07-request"] == "request"  # a form post
+    assert kinds["08-request"] == "request"  # JSON, but a batch of requests, not notifications
+    assert kinds["09-notification"] == "notification"
+    assert _codes(report, "08-request") == [("info", "request.external-host")]
+
+
+def test_a_change_notification_is_not_taken_for_a_calls_notification(report: PageReport) -> None:
+    (example,) = [e for e in report.examples if e.id == "docs-shapes#09-notification"]
+    assert example.type != "microsoft.graph.commsNotifications"
+    assert not any(f.code == "property.undeclared" for f in example.findings)
+
+
+def test_a_bare_json_block_after_prose_naming_a_notification_is_one(
+    page: Page, report: PageReport
+) -> None:
+    bare = page.example("docs-shapes#10-notification")
+    assert bare.value == {
+        "value": [{"changeType": "deleted", "resourceUrl": "/communications/calls/2f1a"}]
+    }
+    assert _codes(report, "10-notification") == []
+    # The settings file after unrelated prose stays out.
+    assert [(f.code, f.line) for f in page.findings] == [("page.json-without-envelope", 113)]
+
+
+def test_an_ignored_block_is_checked_with_its_errors_lowered(report: PageReport) -> None:
+    (ignored,) = [e for e in report.examples if e.ignored]
+    assert ignored.id == "docs-shapes#ignored-01-request"
+    assert [(f.severity, f.code) for f in ignored.findings] == [("warning", "property.undeclared")]
+    assert ignored.findings[0].message.startswith("in a block marked ignored: ")
+    assert ignored.as_dict()["ignored"] is True
+    assert ignored.outcome == "warnings"
+
+
+def test_the_response_after_an_unresolved_request_is_not_told_it_returns_nothing(
+    report: PageReport,
+) -> None:
+    codes = [f.code for e in report.examples for f in e.findings]
+    assert "response.unexpected-body" not in codes
+
+
+_TEXTUAL = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="`"), max_size=80
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    content_type=st.sampled_from(["text/plain", "application/octet-stream", "image/png"]),
+    body=_TEXTUAL,
+)
+def test_a_declared_non_json_content_type_is_never_parsed(content_type: str, body: str) -> None:
+    text = (
+        "```http\nPUT https://graph.microsoft.com/v1.0/me/photo/$value\n"
+        f"Content-Type: {content_type}\n\n{body}\n```\n"
+    )
+    for example in read_text(text, "p.md").examples:
+        assert example.errors == () and example.value is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.dictionaries(st.text(max_size=8), st.integers() | st.text(max_size=8), max_size=4))
+def test_a_post_elsewhere_without_notification_keys_is_a_request(value: dict[str, object]) -> None:
+    import json
+
+    keys = {
+        "changeType",
+        "resourceData",
+        "resourceUrl",
+        "subscriptionId",
+        "clientState",
+        "resource",
+    }
+    text = f"```http\nPOST https://elsewhere.example.net/x\n\n{json.dumps(value)}\n```\n"
+    (example,) = read_text(text, "p.md").examples
+    expected = "notification" if len(keys.intersection(value)) >= 2 else "request"
+    assert example.kind == expected

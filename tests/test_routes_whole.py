@@ -1,0 +1,166 @@
+"""Route resolution over a whole document's facts (tests/csdl/routes.xml): keys in both forms,
+casts, containment, structural segments, composable functions and their parameters, bound and
+collection-bound operations, `$ref`/`$value`/`$count`, drive paths, `$batch`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from runtime.resolve_type import Routes, type_request, type_response
+from runtime.whole_metadata import whole_index
+
+CSDL = Path(__file__).parent / "csdl" / "routes.xml"
+G = "https://graph.microsoft.com/v1.0"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def routes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Routes]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield Routes(whole_index(CSDL, progress=False))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "partial", "response"),
+    [
+        ("GET", "/drives", None, False, "Collection(test.routes.drive)"),
+        ("GET", "/drives('d1')", None, False, "test.routes.drive"),
+        ("GET", "/drives/{drive-id}/items/{item-id}", None, False, "test.routes.driveItem"),
+        ("PATCH", "/drive/items/7", "test.routes.driveItem", True, "test.routes.driveItem"),
+        ("POST", "/drive/root/children", "test.routes.driveItem", False, "test.routes.driveItem"),
+        ("GET", "/drive/root/limits", None, False, "test.routes.limits"),
+        # A composable function with parameters in the path, and what follows it.
+        ("GET", "/drive/root/sheets/s1/range(address='A1:B2')", None, False, "test.routes.range"),
+        (
+            "PATCH",
+            "/drive/root/sheets/s1/range(address='A1')/format",
+            "test.routes.rangeFormat",
+            True,
+            "test.routes.rangeFormat",
+        ),
+        (
+            "POST",
+            "/drive/root/sheets/s1/range(address='A1')/usedRange(valuesOnly=true)/merge",
+            "test.routes.merge(test.routes.range)",
+            False,
+            None,
+        ),
+        ("GET", "/drive/root/children/delta(token='x')", None, False, None),
+        (
+            "POST",
+            "/apps/createOrGet",
+            "test.routes.createOrGet(Collection(test.routes.app))",
+            False,
+            "test.routes.app",
+        ),
+        # A cast, written in any case, and a navigation of a derived type without its cast.
+        (
+            "GET",
+            "/apps/a1/TEST.ROUTES.LOBAPP/contentVersions",
+            None,
+            False,
+            "Collection(test.routes.sheet)",
+        ),
+        ("GET", "/apps/a1/contentVersions", None, False, "Collection(test.routes.sheet)"),
+        # A drive path addresses the item at that path.
+        (
+            "GET",
+            "/drive/root:/folder/file.txt:/children",
+            None,
+            False,
+            "Collection(test.routes.driveItem)",
+        ),
+        ("DELETE", "/drive/items/7", None, False, None),
+        # A PUT replaces or creates one: partial, as the service sets some properties.
+        ("PUT", "/drive/items/7", "test.routes.driveItem", True, "test.routes.driveItem"),
+    ],
+)
+def test_routes_resolve(
+    routes: Routes,
+    method: str,
+    path: str,
+    body: str | None,
+    partial: bool,
+    response: str | None,
+) -> None:
+    typed = type_request(method, G + path, routes)
+    assert typed.resolved, typed.findings
+    assert [f.code for f in typed.findings if f.severity == "error"] == []
+    assert (str(typed.body) if typed.body else None) == body
+    assert typed.partial == partial
+    if response is not None:
+        assert str(typed.response) == response
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/drive/items/7/$value",
+        "/drive/items/7/content/$value",
+        "/drive/items/7/content",
+        "/apps/$count",
+        "/$batch",
+    ],
+)
+def test_system_segments_resolve_without_typing_the_body(routes: Routes, path: str) -> None:
+    typed = type_request("GET", G + path, routes)
+    assert [f.code for f in typed.findings] == ["request.untyped-body"]
+    # What such a response holds is not "nothing": it is not typed.
+    assert [f.code for f in type_response(200, typed).findings] == ["response.untyped"]
+
+
+def test_ref_checks_the_route_before_it(routes: Routes) -> None:
+    assert type_request("POST", G + "/apps/a1/contentVersions/$ref", routes).findings[0].code == (
+        "request.untyped-body"
+    )
+    bad = type_request("POST", G + "/apps/a1/nothing/$ref", routes)
+    assert [f.code for f in bad.findings] == ["request.unknown-route"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/nowhere", "/drive/root/nothing", "/drive/root/sheets/s1/merge", "/drive/root/name/x"],
+)
+def test_unknown_routes_say_where(routes: Routes, path: str) -> None:
+    typed = type_request("GET", G + path, routes)
+    assert not typed.resolved
+    (finding,) = typed.findings
+    assert finding.code == "request.unknown-route" and finding.severity == "error"
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    segments=st.lists(
+        st.text(
+            alphabet="abcdefghijklmnopqrstuvwxyz.$:()'={}-_0123456789", min_size=1, max_size=12
+        ),
+        max_size=6,
+    )
+)
+def test_any_path_types_or_says_why(routes: Routes, segments: list[str]) -> None:
+    typed = type_request("POST", G + "/" + "/".join(segments), routes)
+    assert typed.resolved or any(f.code == "request.unknown-route" for f in typed.findings)
+
+
+def test_action_parameters_in_another_case_are_a_note_and_checked(routes: Routes) -> None:
+    from runtime.docpages import read_text
+    from runtime.examples import _Context, check_example
+
+    page = read_text(
+        "```http\nPOST https://graph.microsoft.com/v1.0/drive/root/sheets/s1/range(address='A1')"
+        '/merge\nContent-Type: application/json\n\n{"ACROSS": "yes"}\n```\n',
+        "p.md",
+    )
+    (example,) = page.examples
+    report = check_example(example, _Context("by-direction", whole=routes))
+    codes = [(f.severity, f.code, f.path) for f in report.findings]
+    assert ("info", "parameter.case", "$.ACROSS") in codes
+    # Renamed, the value is checked against the declared parameter: a string is no Boolean.
+    assert ("error", "value.wrong-json-type", "$.across") in codes
