@@ -44,16 +44,13 @@ from .models import is_a
 from .notifications import Dispatcher, Notification, ResourceKind
 
 # The tracker works with the objects of any models package (beta, v1.0, a vendored copy): it
-# tells them apart by their CSDL type (`_is`), never by one package's classes.
+# tells them apart by their CSDL type (`is_a`), never by one package's classes.
 ODataObject = Any
 Call = Any
 CommsOperation = Any
 ContentSharingSession = Any
 DeltaParticipants = Any
 Participant = Any
-
-
-_is = is_a
 
 
 _STATE_RANK: Mapping[str, int] = {
@@ -290,7 +287,7 @@ class CallTracker:
 
     def _call(self, record: _CallRecord, n: Notification) -> None:
         data = n.resource_data
-        call: Call | None = data if _is(data, "microsoft.graph.call") else None
+        call: Call | None = data if is_a(data, "microsoft.graph.call") else None
         new_state: str | None = None
         if call is not None and isinstance(call.state, str):
             new_state = str(call.state)
@@ -313,8 +310,8 @@ class CallTracker:
 
     def _participants(self, record: _CallRecord, n: Notification) -> None:
         items = n.items
-        deltas = [d for d in items if _is(d, "microsoft.graph.deltaParticipants")]
-        people = [p for p in items if _is(p, "microsoft.graph.participant")]
+        deltas = [d for d in items if is_a(d, "microsoft.graph.deltaParticipants")]
+        people = [p for p in items if is_a(p, "microsoft.graph.participant")]
         for delta in deltas:
             self._delta(record, delta)
         if not people:
@@ -420,7 +417,7 @@ class CallTracker:
         item: ODataObject
         for item in n.items:
             op: CommsOperation = item
-            if not _is(op, "microsoft.graph.commsOperation"):
+            if not is_a(op, "microsoft.graph.commsOperation"):
                 continue
             op_id = _id(op) or n.resource.item_id
             known = record.operations.get(op_id or "")
