@@ -88,7 +88,8 @@ def package_data(prefix: str = "") -> dict[str, list[str]]:
             "support/*.py",
             "data/*.toml",
         ],
-        f"{prefix}runtime": ["py.typed", "pages/*.md"],
+        f"{prefix}runtime": ["py.typed"],
+        f"{prefix}runtime.docs": ["pages/*.md"],
         f"{prefix}generated": ["py.typed"],
         # One models package per API version (generated/beta, generated/v1_0…): each reads
         # its own manifest at run time.

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from runtime.notifications import Dispatcher
-from runtime.receiver import NotificationReceiver
-from runtime.tracker import CallTracker
+from runtime.bot.notifications import Dispatcher
+from runtime.bot.receiver import NotificationReceiver
+from runtime.bot.tracker import CallTracker
 
 Message = MutableMapping[str, Any]
 

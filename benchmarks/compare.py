@@ -3,7 +3,7 @@
 `make bench` runs it as the `sdk-compare` workload of `python -m benchmarks`; on its own it is
 `python -m benchmarks.compare [--runs N]`. Steps, all in one run so every figure shares a
 machine state: `.venv-bench` (see `sdk_env`), the 35 documented bodies read with
-`runtime.docpages`, cold starts in fresh interpreters, warm read/write/validate (both sides in
+`runtime.docs.docpages`, cold starts in fresh interpreters, warm read/write/validate (both sides in
 one process), fidelity and bad inputs per side, generation and CSDL reading, installed sizes;
 then `docs/benchmarks.md`, `docs/benchmarks.png` and the Markdown on stdout.
 """
@@ -36,7 +36,7 @@ CALL = "microsoft.graph.call"
 
 def read_bodies(page: Path = SEED) -> list[dict[str, Any]]:
     """Every documented body of the page, as the bytes both sides are given, with its type."""
-    from runtime.docpages import read_page
+    from runtime.docs.docpages import read_page
 
     bodies = []
     for ex in read_page(page).examples:

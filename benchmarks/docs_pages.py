@@ -2,7 +2,7 @@
 reading the same files' bytes (the floor for any checker of them).
 
 The pages are `../shared/docs/…/api/*.md` (2,102 pages); the whole document's package is
-generated into the cache once, before timing (`runtime.whole_metadata`).
+generated into the cache once, before timing (`runtime.docs.whole_metadata`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ METADATA = SHARED / "metadata" / "graph-v1.0-2026-08-03.xml"
 @workload("docs-pages")
 def docs_pages(runs: int) -> list[Row]:
     """Every body of every page found, typed and checked, beside reading the files."""
-    from runtime.examples import check_pages
-    from runtime.whole_metadata import whole_index
+    from runtime.docs.examples import check_pages
+    from runtime.docs.whole_metadata import whole_index
 
     paths = sorted(PAGES.glob("*.md"))
     if not paths or not METADATA.is_file():

@@ -1,6 +1,6 @@
 """Notifications per second through the receiver, beside a bare no-op WSGI endpoint.
 
-Both endpoints are mounted on one `runtime.receiver.serve` server and timed in the same run,
+Both endpoints are mounted on one `runtime.bot.receiver.serve` server and timed in the same run,
 interleaved: the no-op answers 202 without reading a byte of JSON, so the difference is what
 validating, typing, dispatching and tracking cost. Clients are threads with `http.client`
 keep-alive connections on 127.0.0.1.
@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from benchmarks import Row, interleaved, workload
-from runtime.notifications import Dispatcher
-from runtime.receiver import NotificationReceiver, serve
-from runtime.tracker import CallTracker
+from runtime.bot.notifications import Dispatcher
+from runtime.bot.receiver import NotificationReceiver, serve
+from runtime.bot.tracker import CallTracker
 
 CLIENTS = 4
 PER_CLIENT = 500

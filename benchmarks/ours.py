@@ -6,7 +6,7 @@ smoke test.
 
 - warm read and write through the generated models (`converter().read` / `.write`), beside the
   `json.loads` / `json.dumps` floor of the same bytes;
-- validation throughput (`runtime.validate`); the SDK has no validator, so it has no row;
+- validation throughput (`runtime.checking.validate`); the SDK has no validator, so it has no row;
 - fidelity of the round trip and the bad inputs, by three of our mechanisms: the default
   (lenient) reader, the strict reader and the strict validator;
 - generation of the full Graph beta and of the calls closure, with `benchmarks.csdl_read`'s
@@ -111,7 +111,7 @@ def _warm_set(
     with_sdk: bool,
     min_seconds: float,
 ) -> list[dict[str, Any]]:
-    from runtime.validate import check, validate
+    from runtime.checking.validate import check, validate
 
     data = [b["text"].encode() for b in items]
     values = [json.loads(d) for d in data]
@@ -178,7 +178,7 @@ def bad(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each bad input through the lenient reader, the strict reader and the strict validator."""
     from generated import beta as generated
     from generated.beta import ReadError
-    from runtime.validate import validate
+    from runtime.checking.validate import validate
 
     first = body_sets(bodies)["one create-call request"][0]
     out = []

@@ -336,7 +336,7 @@ def render(results: dict[str, Any]) -> str:
         f"microsoft-kiota-abstractions {v.get('microsoft-kiota-abstractions', '?')}",
         f"- Inputs: {results['bodies']['count']} documented bodies of "
         f"`{results['bodies']['page']}` ({results['bodies']['kinds']}), read with "
-        "`runtime.docpages` (syntax repairs only), each sent to both sides as the same "
+        "`runtime.docs.docpages` (syntax repairs only), each sent to both sides as the same "
         "`json.dumps` bytes",
         f"- Runs: median of {results['runs']} (min–max shown); whole comparison took "
         f"{results['elapsed']:.0f} s"

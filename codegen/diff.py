@@ -475,7 +475,7 @@ class _Differ:
                 self.member_pair(element, what, old[name], new[name], python, q)
 
     def required(self, qname: str, member: Property | NavigationProperty) -> bool:
-        """A new property that request bodies must carry (as `runtime.validate` requires it:
+        """A new property that request bodies must carry (as `runtime.checking.validate` requires it:
         not nullable, not a key, not computed): old code that builds requests now fails."""
         if not isinstance(member, Property) or member.nullable:
             return False

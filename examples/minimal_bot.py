@@ -5,7 +5,7 @@
     python examples/minimal_bot.py --emulator --all-scenarios   # every scenario, offline
 
 Graph must reach the callback URL over HTTPS (a reverse proxy or tunnel in front of the port);
-send the printed request with your bearer token, e.g. with `runtime.client.GraphClient`.
+send the printed request with your bearer token, e.g. with `runtime.bot.client.GraphClient`.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from generated.v1_0.microsoft_graph import (  # the v1.0 models, for the v1.0 AP
     Modality,
     ServiceHostedMediaConfig,
 )
-from runtime.notifications import Dispatcher, Notification, ResourceKind
-from runtime.receiver import NotificationReceiver, serve
-from runtime.requests import CallsRequests
-from runtime.tracker import CallTracker
+from runtime.bot.notifications import Dispatcher, Notification, ResourceKind
+from runtime.bot.receiver import NotificationReceiver, serve
+from runtime.bot.requests import CallsRequests
+from runtime.bot.tracker import CallTracker
 
 
 def main(argv: list[str] | None = None) -> None:

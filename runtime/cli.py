@@ -18,13 +18,13 @@ from typing import BinaryIO
 
 from codegen._process import version
 
+from .checking.findings import has_errors
+from .checking.models import DEFAULT_PACKAGES, default_models, load_models
+from .checking.validate import SchemaIndex
+from .docs.examples import ExampleReport, PageReport, Policy, check_pages, render_json, render_text
+from .docs.examples import validate_body as check_value
+from .docs.lenient_json import JsonLimits, parse_lenient
 from .emulator.server import DEFAULT_APP_ID
-from .examples import ExampleReport, PageReport, Policy, check_pages, render_json, render_text
-from .examples import validate_body as check_value
-from .findings import has_errors
-from .lenient_json import JsonLimits, parse_lenient
-from .models import DEFAULT_PACKAGES, default_models, load_models
-from .validate import SchemaIndex
 
 # A documentation page is tens of kilobytes; a bound keeps a wrong file (a disk image, a log)
 # from being read whole. Bodies get the JSON reader's own bound.
@@ -73,8 +73,8 @@ def _read_input(name: str, limit: int) -> bytes:
 
 
 def embedded_pages() -> list[str]:
-    """The example pages shipped inside the package (runtime/pages/*.md), sorted by name."""
-    folder = resources.files(__package__ or "runtime") / "pages"
+    """The example pages shipped inside the package (runtime/docs/pages/*.md), sorted by name."""
+    folder = resources.files(f"{__package__ or 'runtime'}.docs") / "pages"
     cwd = Path.cwd()
     pages = [Path(str(p)) for p in folder.iterdir() if p.name.endswith(".md")]
     # Shown relative to where the user stands when they are inside it (a checkout).
@@ -94,7 +94,7 @@ def cmd_examples(args: argparse.Namespace) -> int:
         _readable(path, MAX_PAGE_BYTES)
     baseline = None
     if args.baseline:
-        from .sarif import BaselineError, load_baseline
+        from .docs.sarif import BaselineError, load_baseline
 
         raw = _read_input(args.baseline, 256 * MAX_PAGE_BYTES)
         try:
@@ -104,7 +104,7 @@ def cmd_examples(args: argparse.Namespace) -> int:
     policy: Policy = "strict" if args.strict else "lenient" if args.lenient else "by-direction"
     whole = None
     if args.metadata:
-        from .whole_metadata import MetadataUnavailable, whole_index
+        from .docs.whole_metadata import MetadataUnavailable, whole_index
 
         try:
             whole = whole_index(args.metadata, progress=sys.stderr.isatty())
@@ -115,11 +115,11 @@ def cmd_examples(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(exc)) from None
     if baseline is not None:
-        from .sarif import new_against
+        from .docs.sarif import new_against
 
         pages = new_against(pages, baseline)
     if args.sarif:
-        from .sarif import to_sarif
+        from .docs.sarif import to_sarif
 
         try:
             Path(args.sarif).write_text(

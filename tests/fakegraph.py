@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from runtime.requests import bound_actions
+from runtime.bot.requests import bound_actions
 
 TOKEN = "fake-graph-callback-token"
 

@@ -18,7 +18,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from runtime.auth import MAX_DOCUMENT_BYTES
+from runtime.bot.auth import MAX_DOCUMENT_BYTES
 
 APP_ID = "6d4f4c2e-0000-4000-8000-00000000b07"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"

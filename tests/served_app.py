@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 import threading
 
-from runtime.notifications import Dispatcher, Notification
-from runtime.receiver import DEFAULT_MAX_BODY, NotificationReceiver
+from runtime.bot.notifications import Dispatcher, Notification
+from runtime.bot.receiver import DEFAULT_MAX_BODY, NotificationReceiver
 
 _lock = threading.Lock()
 _out = open(os.environ["RECEIVER_IDS_FILE"], "a", encoding="utf-8")  # noqa: SIM115 (process-long)

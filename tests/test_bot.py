@@ -34,8 +34,8 @@ from runtime.bot import (
     Response,
 )
 from runtime.bot.core import snake
-from runtime.notifications import Dispatcher, parse_notifications
-from runtime.requests import CALL, CallsRequests, GraphRequest, bound_actions
+from runtime.bot.notifications import Dispatcher, parse_notifications
+from runtime.bot.requests import CALL, CallsRequests, GraphRequest, bound_actions
 from tests.fakegraph import call_body, delta_body, operation_body, roster_body
 
 OP = "microsoft.graph.playPromptOperation"
@@ -548,10 +548,10 @@ def test_a_late_incoming_notification_does_not_bring_an_ended_call_back() -> Non
 
 
 def test_runtime_client_graphclient_is_a_transport() -> None:
-    """`runtime.client.GraphClient` fits `Transport` as it is, Graph errors raised and all."""
+    """`runtime.bot.client.GraphClient` fits `Transport` as it is, Graph errors raised and all."""
     import httpx
 
-    from runtime.client import GraphClient
+    from runtime.bot.client import GraphClient
 
     def answer(request: httpx.Request) -> httpx.Response:
         if request.method == "GET":

@@ -1,6 +1,6 @@
 """The README's bot quick start, step by step, over loopback: a fake Graph answers the HTTP
 calls and posts notifications, each with a signed JWT, to a real served receiver that checks
-them with `runtime.auth.GraphTokenValidator` against a loopback OpenID provider.
+them with `runtime.bot.auth.GraphTokenValidator` against a loopback OpenID provider.
 
 Each step of the README is a block here, in its sync form and its async form:
 1. create a call; 2. hear `establishing` and `established` through authenticated callbacks;
@@ -28,7 +28,6 @@ from generated.beta.microsoft_graph import (
     Modality,
     ServiceHostedMediaConfig,
 )
-from runtime.auth import GraphTokenValidator
 from runtime.bot import (
     AsyncCallsClient,
     AsyncHttpxTransport,
@@ -38,9 +37,10 @@ from runtime.bot import (
     HttpxTransport,
     OperationFailed,
 )
-from runtime.notifications import Dispatcher
-from runtime.receiver import NotificationReceiver, RunningServer, serve
-from runtime.requests import CallsRequests
+from runtime.bot.auth import GraphTokenValidator
+from runtime.bot.notifications import Dispatcher
+from runtime.bot.receiver import NotificationReceiver, RunningServer, serve
+from runtime.bot.requests import CallsRequests
 from tests.fakegraph import FakeGraph
 from tests.jwt_factory import APP_ID, Provider, claims, local_provider, sign
 

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 pytest.importorskip(
-    "httpx", reason="HTTPX MISSING: install the `http` extra to test runtime.client"
+    "httpx", reason="HTTPX MISSING: install the `http` extra to test runtime.bot.client"
 )
 
 from generated.beta.microsoft_graph import (
@@ -22,13 +22,13 @@ from generated.beta.microsoft_graph import (
     InvitationParticipantInfo,
     ServiceHostedMediaConfig,
 )
-from runtime.client import GraphClient
-from runtime.errors import (
+from runtime.bot.client import GraphClient
+from runtime.bot.errors import (
     ForbiddenError,
     ServiceUnavailableError,
     TooManyRequestsError,
 )
-from runtime.requests import CallsRequests, GraphRequest
+from runtime.bot.requests import CallsRequests, GraphRequest
 
 CALL_ID = "2e1a0b00-2db4"
 

@@ -18,20 +18,20 @@ from hypothesis import strategies as st
 
 httpx = pytest.importorskip("httpx", reason="HTTPX MISSING: install the `http` extra")
 
-from runtime.client import (  # noqa: E402
+from runtime.bot.client import (  # noqa: E402
     AsyncGraphClient,
     GraphClient,
     GraphTransportError,
     RetryPolicy,
     call_id_of,
 )
-from runtime.errors import (  # noqa: E402
+from runtime.bot.errors import (  # noqa: E402
     GraphError,
     ServerError,
     TooManyRequestsError,
     parse_retry_after,
 )
-from runtime.requests import GraphRequest  # noqa: E402
+from runtime.bot.requests import GraphRequest  # noqa: E402
 
 URL = "https://graph.example/v1.0/communications/calls"
 CALL_URL = f"{URL}/c-42"
@@ -258,14 +258,14 @@ def test_headers_per_attempt() -> None:
 def test_request_ids_in_errors_and_log_records(caplog: pytest.LogCaptureFixture) -> None:
     graph, clock = Graph(503, 404), Clock()
     with (
-        caplog.at_level(logging.INFO, logger="runtime.client"),
+        caplog.at_level(logging.INFO, logger="runtime.bot.client"),
         pytest.raises(GraphError) as raised,
     ):
         client(graph, clock).send(DELETE)
     error = raised.value
     assert error.status == 404 and error.request_id == "rq-2"
     assert error.client_request_id == graph.received[0].headers["client-request-id"]
-    records = [r for r in caplog.records if r.name == "runtime.client"]
+    records = [r for r in caplog.records if r.name == "runtime.bot.client"]
     assert [(r.levelname, r.status, r.request_id, r.attempt) for r in records] == [  # type: ignore[attr-defined]
         ("INFO", 503, "rq-1", 1),
         ("WARNING", 404, "rq-2", 2),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.docpages import Example, Page, read_page, read_text
+from runtime.docs.docpages import Example, Page, read_page, read_text
 from tests.conftest import SEED_PAGE
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime.docpages import Page, read_page, read_text
-from runtime.examples import PageReport, check_pages
+from runtime.docs.docpages import Page, read_page, read_text
+from runtime.docs.examples import PageReport, check_pages
 
 PAGE = Path(__file__).parent / "pages" / "docs-shapes.md"
 

@@ -16,12 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runtime import cli
-from runtime.auth import GraphTokenValidator
+from runtime.bot.auth import GraphTokenValidator
+from runtime.bot.errors import ServiceUnavailableError
+from runtime.bot.notifications import Dispatcher
+from runtime.bot.receiver import AuthRefused, NotificationReceiver, serve
 from runtime.emulator import Delivery, Emulator, Faults
 from runtime.emulator.scenarios import SCENARIOS, Bot, run, session
-from runtime.errors import ServiceUnavailableError
-from runtime.notifications import Dispatcher
-from runtime.receiver import AuthRefused, NotificationReceiver, serve
 
 CREATE = "https://graph.microsoft.com/v1.0/communications/calls"
 WRONG_TARGET = {

@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from runtime.examples import (
+from runtime.checking.findings import Finding
+from runtime.docs.examples import (
     ExampleReport,
     PageReport,
     _Context,
@@ -30,7 +31,6 @@ from runtime.examples import (
     render_text,
     validate_body,
 )
-from runtime.findings import Finding
 from tests.conftest import SEED_PAGE, seed_page
 
 SEED = SEED_PAGE
@@ -41,7 +41,7 @@ CREATE_URL = "https://graph.microsoft.com/beta/communications/calls"
 
 @dataclass(frozen=True)
 class FakeExample:
-    """The fields of `runtime.docpages.Example` that the report reads."""
+    """The fields of `runtime.docs.docpages.Example` that the report reads."""
 
     id: str
     kind: str
@@ -286,7 +286,7 @@ def comparable(report: ExampleReport) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def seed_reports() -> list[ExampleReport]:
-    from runtime.examples import check_page
+    from runtime.docs.examples import check_page
 
     return check_page(seed_page())  # skips, loudly, without the seed page
 

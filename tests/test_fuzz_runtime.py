@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from generated import beta as generated
 from generated.beta import ReadError
-from runtime.json_reader import DEFAULT_LIMITS, _careful, _fast, read_json
-from runtime.lenient_json import parse_lenient
-from runtime.receiver import NotificationReceiver
+from runtime.bot.receiver import NotificationReceiver
+from runtime.checking.json_reader import DEFAULT_LIMITS, _careful, _fast, read_json
+from runtime.docs.lenient_json import parse_lenient
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 FUZZ = settings(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime.validate import check
+from runtime.checking.validate import check
 
 REJECT = "microsoft.graph.reject(microsoft.graph.call)"
 MEMBERS = ["none", "busy", "forbidden"]  # microsoft.graph.rejectReason

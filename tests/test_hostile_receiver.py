@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from runtime.notifications import Dispatcher, Notification
-from runtime.receiver import AuthUnavailable, NotificationReceiver
+from runtime.bot.notifications import Dispatcher, Notification
+from runtime.bot.receiver import AuthUnavailable, NotificationReceiver
 from tests.test_receiver import BODY, CALL, call_asgi, call_wsgi, recorder
 
 
@@ -98,7 +98,7 @@ def test_an_auth_hook_that_raises_is_401_and_logged(caplog: pytest.LogCaptureFix
         raise KeyError("kid")
 
     dispatcher, seen = recorder()
-    with caplog.at_level(logging.ERROR, logger="runtime.receiver"):
+    with caplog.at_level(logging.ERROR, logger="runtime.bot.receiver"):
         app = NotificationReceiver(dispatcher, authenticate=broken)
         status, headers, _, stream = call_wsgi(app)
     assert status_code(status) == 401 and headers["WWW-Authenticate"] == "Bearer"
@@ -172,7 +172,7 @@ def test_a_validator_that_crashes_is_400_not_500(caplog: pytest.LogCaptureFixtur
     def crash(value: object, qname: str) -> list[object]:
         raise RecursionError("deep")
 
-    with caplog.at_level(logging.ERROR, logger="runtime.receiver"):
+    with caplog.at_level(logging.ERROR, logger="runtime.bot.receiver"):
         status, _, out, _ = call_wsgi(NotificationReceiver(validator=crash))  # type: ignore[arg-type]
     assert status_code(status) == 400
     assert json.loads(out)["error"]["code"] == "unreadable"
@@ -208,7 +208,7 @@ def test_findings_and_the_400_body_are_capped() -> None:
 
 
 def test_validation_keeps_at_most_max_findings_errors_first() -> None:
-    from runtime.validate import validate
+    from runtime.checking.validate import validate
 
     body = {"@odata.type": "#microsoft.graph.call", "state": 3, "direction": 4}
     body |= {f"p{i}": i for i in range(50)}
@@ -220,7 +220,7 @@ def test_validation_keeps_at_most_max_findings_errors_first() -> None:
 
 
 def test_cutting_twice_still_counts_every_finding() -> None:
-    from runtime.findings import Finding, cap_findings
+    from runtime.checking.findings import Finding, cap_findings
 
     many = [Finding("warning", "w", "$", str(i)) for i in range(30)]
     many += [Finding("error", "e", "$", str(i)) for i in range(5)]

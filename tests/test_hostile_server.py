@@ -6,7 +6,7 @@ import socket
 import threading
 import time
 
-from runtime.receiver import NotificationReceiver, serve
+from runtime.bot.receiver import NotificationReceiver, serve
 from tests.test_receiver import BODY
 
 

@@ -24,13 +24,13 @@ from hypothesis import strategies as st
 jwt = pytest.importorskip("jwt", reason="PYJWT MISSING: install the `auth` extra")
 serialization = pytest.importorskip("cryptography.hazmat.primitives.serialization")
 
-from runtime.auth import (  # noqa: E402
+from runtime.bot.auth import (  # noqa: E402
     GraphTokenValidator,
     KeyFetchError,
     fetch_url,
 )
-from runtime.notifications import Dispatcher, Notification, ResourceKind  # noqa: E402
-from runtime.receiver import (  # noqa: E402
+from runtime.bot.notifications import Dispatcher, Notification, ResourceKind  # noqa: E402
+from runtime.bot.receiver import (  # noqa: E402
     AuthRefused,
     AuthUnavailable,
     NotificationReceiver,
@@ -363,7 +363,7 @@ def test_any_authorization_header_is_refused_cleanly(header: str) -> None:
 
 def test_importing_runtime_does_not_import_jwt() -> None:
     code = (
-        "import sys, runtime.auth, runtime.receiver, runtime.notifications;"
+        "import sys, runtime.bot.auth, runtime.bot.receiver, runtime.bot.notifications;"
         "assert 'jwt' not in sys.modules, 'jwt imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -400,7 +400,7 @@ def test_receiver_end_to_end(idp: Provider, caplog: pytest.LogCaptureFixture) ->
     seen: list[Notification] = []
     dispatcher.on(ResourceKind.CALL)(seen.append)
     receiver = NotificationReceiver(dispatcher, authenticate=validator(idp))
-    with caplog.at_level(logging.WARNING, logger="runtime.receiver"):
+    with caplog.at_level(logging.WARNING, logger="runtime.bot.receiver"):
         assert post(receiver, bearer(sign(claims(exp=int(time.time()) - 600)))) == 401
     assert "request refused: ExpiredSignatureError" in caplog.text
     assert all(r.exc_info is None for r in caplog.records)  # a refusal is not a crash

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime.findings import Finding
-from runtime.lenient_json import (
+from runtime.checking.findings import Finding
+from runtime.docs.lenient_json import (
     DEFAULT_LIMITS,
     JsonLimits,
     LenientResult,

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 
 import pytest
 
-from runtime.notifications import Dispatcher, Notification
-from runtime.receiver import NotificationReceiver, serve
+from runtime.bot.notifications import Dispatcher, Notification
+from runtime.bot.receiver import NotificationReceiver, serve
 
 CLIENTS = 8
 VALID_PER_CLIENT = 1300  # 8 × 1,300 = 10,400 notifications

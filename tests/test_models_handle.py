@@ -24,10 +24,9 @@ from generated.beta.microsoft_graph import (
     Modality,
     ServiceHostedMediaConfig,
 )
-from runtime.cli import main
-from runtime.errors import InvalidBodyError
-from runtime.examples import validate_body
-from runtime.models import (
+from runtime.bot.errors import InvalidBodyError
+from runtime.bot.requests import CallsRequests
+from runtime.checking.models import (
     DEFAULT_PACKAGES,
     Models,
     ModelsError,
@@ -37,8 +36,9 @@ from runtime.models import (
     models_for,
     version_of_url,
 )
-from runtime.requests import CallsRequests
-from runtime.validate import child_path
+from runtime.checking.validate import child_path
+from runtime.cli import main
+from runtime.docs.examples import validate_body
 
 REPO = Path(__file__).resolve().parent.parent
 CALLS = "communications/calls"
@@ -147,8 +147,10 @@ def test_models_cli_shows_both_packages(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_defaults_are_named_relative_to_the_runtime_package() -> None:
     """In the wheel the runtime is `graph_calls_models.runtime`: its defaults follow."""
-    path = REPO / "runtime" / "models.py"
-    spec = importlib.util.spec_from_file_location("graph_calls_models.runtime.models", path)
+    path = REPO / "runtime" / "checking" / "models.py"
+    spec = importlib.util.spec_from_file_location(
+        "graph_calls_models.runtime.checking.models", path
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -172,7 +174,7 @@ def test_a_bad_models_package_is_a_clear_error(
 ) -> None:
     with pytest.raises(ModelsError, match=message):
         load_models(name)
-    body = REPO / "runtime" / "pages"  # any readable path: the error comes first or after
+    body = REPO / "runtime" / "docs" / "pages"  # any readable path: the error comes first or after
     assert main(["examples", str(next(body.glob("*.md"))), "--models", name]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and "Traceback" not in err
@@ -206,12 +208,12 @@ import json, sys
 from runtime.cli import main
 status = main(sys.argv[1:])
 
-from runtime.models import load_models
-from runtime.notifications import Dispatcher, parse_notifications
-from runtime.receiver import NotificationReceiver
-from runtime.requests import CallsRequests
-from runtime.responses import read_created_call
-from runtime.tracker import CallTracker
+from runtime.checking.models import load_models
+from runtime.bot.notifications import Dispatcher, parse_notifications
+from runtime.bot.receiver import NotificationReceiver
+from runtime.bot.requests import CallsRequests
+from runtime.bot.responses import read_created_call
+from runtime.bot.tracker import CallTracker
 
 models = load_models("mysdk.models")
 Call = models.class_of("microsoft.graph.call")
@@ -295,7 +297,7 @@ def test_a_handle_is_made_once_per_package() -> None:
 
 
 def test_routes_are_made_once_per_package_and_follow_its_facts() -> None:
-    from runtime.resolve_type import routes_of, type_request
+    from runtime.checking.resolve_type import routes_of, type_request
 
     beta, v1 = default_models("beta").index, default_models("v1.0").index
     assert routes_of(beta) is routes_of(beta) and routes_of(v1) is not routes_of(beta)
@@ -307,8 +309,8 @@ def test_routes_are_made_once_per_package_and_follow_its_facts() -> None:
 
 @pytest.mark.parametrize("version", list(DEFAULT_PACKAGES))
 def test_each_package_has_what_the_runtime_uses_of_it(version: str) -> None:
-    """The Protocols of `runtime.models` are the whole interface: every package provides them."""
-    import runtime.models as api
+    """The Protocols of `runtime.checking.models` are the whole interface: each package has them."""
+    import runtime.checking.models as api
 
     models = default_models(version)
     conv = models.converter()

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from generated.beta.microsoft_graph import Call, CallState, ContentSharingSession, Participant
-from runtime.errors import InvalidBodyError
-from runtime.notifications import (
+from runtime.bot.errors import InvalidBodyError
+from runtime.bot.notifications import (
     DeadLetters,
     Dispatcher,
     Notification,

@@ -13,9 +13,9 @@ import pytest
 from generated import beta as generated
 from generated.beta import ODataCollection, ReadError, UnknownSubtype
 from generated.beta.microsoft_graph import Call, MediaConfig
-from runtime.examples import check_body, check_page
-from runtime.resolve_type import type_request, type_response
-from runtime.validate import TypeRef
+from runtime.checking.resolve_type import type_request, type_response
+from runtime.checking.validate import TypeRef
+from runtime.docs.examples import check_body, check_page
 
 PAGE = Path(__file__).parent / "pages" / "list-participants.md"
 PARTICIPANTS = TypeRef("microsoft.graph.participant", True)
@@ -152,8 +152,8 @@ def test_an_empty_flags_value_is_one_rule_for_checker_and_reader() -> None:
 def test_a_notification_is_typed_once_and_read_in_the_checking_walk(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import runtime.resolve_type as resolve_type
-    from runtime.notifications import parse_notifications
+    import runtime.checking.resolve_type as resolve_type
+    from runtime.bot.notifications import parse_notifications
 
     calls: list[Any] = []
     real = resolve_type.type_notification
@@ -187,7 +187,7 @@ def test_a_notification_is_typed_once_and_read_in_the_checking_walk(
 
 
 def test_validate_body_reads_a_collection_type_as_a_page_of_items() -> None:
-    from runtime.examples import validate_body
+    from runtime.docs.examples import validate_body
 
     page = {"value": [{"id": "1", "isMuted": 1}], "@odata.count": 1}
     report = validate_body(page, type="Collection(microsoft.graph.participant)")

@@ -23,8 +23,8 @@ from codegen import cli as codegen_cli
 from codegen.diagnostics import KNOWN_CODES, LEVELS, parse_override
 from codegen.sources import SHARED_ENV, display_path, load_sources, sha256_of
 from runtime import cli as runtime_cli
-from runtime.examples import check_pages
-from runtime.requests import CallsRequests, Cloud
+from runtime.bot.requests import CallsRequests, Cloud
+from runtime.docs.examples import check_pages
 
 REPO = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))

@@ -12,8 +12,8 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from runtime.notifications import Dispatcher, Notification, ResourceKind
-from runtime.receiver import NotificationReceiver
+from runtime.bot.notifications import Dispatcher, Notification, ResourceKind
+from runtime.bot.receiver import NotificationReceiver
 
 CALL = "/communications/calls/c1"
 BODY = json.dumps(
@@ -194,7 +194,7 @@ def test_a_failing_handler_is_dead_lettered_and_serving_goes_on(
     dispatcher = Dispatcher()
     dispatcher.add(fragile, ResourceKind.CALL)
     app = NotificationReceiver(dispatcher)
-    with caplog.at_level(logging.ERROR, logger="runtime.notifications"):
+    with caplog.at_level(logging.ERROR, logger="runtime.bot.notifications"):
         status, *_ = call_wsgi(app)
     assert status == "202 Accepted"  # Graph must not resend: we have it
     assert "disk full" in caplog.text
@@ -208,7 +208,7 @@ def test_a_failing_handler_is_dead_lettered_and_serving_goes_on(
 
 
 def test_a_custom_validator_is_used() -> None:
-    from runtime.findings import Finding
+    from runtime.checking.findings import Finding
 
     def refuse_all(value: Any, qname: str) -> list[Finding]:
         return [Finding("error", "policy.refused", "$", f"no {qname}")]

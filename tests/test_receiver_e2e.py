@@ -1,6 +1,6 @@
 """End to end over real sockets: the seed page's notifications replayed to a served receiver.
 
-The receiver runs on `runtime.receiver.serve` (a stdlib threading WSGI server with keep-alive)
+The receiver runs on `runtime.bot.receiver.serve` (a stdlib threading WSGI server with keep-alive)
 on a loopback port the OS chooses; each notification body of the seed page is POSTed with
 `http.client`, in documented order and shuffled with fixed seeds.
 """
@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from runtime.notifications import Dispatcher, Notification
-from runtime.receiver import NotificationReceiver, RunningServer, serve
-from runtime.tracker import CallTracker
+from runtime.bot.notifications import Dispatcher, Notification
+from runtime.bot.receiver import NotificationReceiver, RunningServer, serve
+from runtime.bot.tracker import CallTracker
 from tests.conftest import SEED_PAGE
 
 SEED = SEED_PAGE
@@ -32,7 +32,9 @@ def seed_notifications() -> list[tuple[str, bytes]]:
     """(example id, body) of every notification on the seed page, in page order."""
     if not SEED.is_file():
         pytest.skip(f"SEED PAGE MISSING: {SEED} not found; these tests need ../shared/seeds")
-    docpages = pytest.importorskip("runtime.docpages", reason="runtime.docpages is not there yet")
+    docpages = pytest.importorskip(
+        "runtime.docs.docpages", reason="runtime.docs.docpages is not there yet"
+    )
     page = docpages.read_page(SEED)
     out = [(e.id, json.dumps(e.value).encode()) for e in page.examples if e.kind == "notification"]
     assert len(out) == 11, [i for i, _ in out]

@@ -37,10 +37,10 @@ from generated.beta.microsoft_graph import (
     ScreenSharingRole,
     ServiceHostedMediaConfig,
 )
-from runtime.errors import InvalidBodyError
-from runtime.findings import Finding
-from runtime.requests import CallsRequests, Cloud, Version, bound_actions
-from runtime.resolve_type import type_request
+from runtime.bot.errors import InvalidBodyError
+from runtime.bot.requests import CallsRequests, Cloud, Version, bound_actions
+from runtime.checking.findings import Finding
+from runtime.checking.resolve_type import type_request
 from tests.conftest import SEED_PAGE
 
 JOHN = InvitationParticipantInfo(
@@ -327,7 +327,7 @@ def test_the_collection_bound_call_action_needs_no_id() -> None:
 SEED = SEED_PAGE
 PAGE = "000_07ddc1617f89e2b3"
 
-# The page's own errors, corrected before comparing. Syntax first: runtime.docpages repairs
+# The page's own errors, corrected before comparing. Syntax first: runtime.docs.docpages repairs
 # these while reading (the test checks it did exactly these and nothing else).
 SYNTAX_REPAIRS = {
     # A trailing comma after the last member of `meetingInfo` / `organizer`.
@@ -354,7 +354,9 @@ def seed_requests() -> list[Any]:
     """The create-call request examples of the seed page."""
     if not SEED.is_file():
         pytest.skip(f"SEED PAGE MISSING: {SEED} not found; these tests need ../shared/seeds")
-    docpages = pytest.importorskip("runtime.docpages", reason="runtime.docpages is not there yet")
+    docpages = pytest.importorskip(
+        "runtime.docs.docpages", reason="runtime.docs.docpages is not there yet"
+    )
     examples = [e for e in docpages.read_page(SEED).examples if e.kind == "request"]
     assert len(examples) == 12
     return examples

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from generated import beta as generated
-from runtime.resolve_type import (
+from runtime.checking.resolve_type import (
     DELTA_ROSTER,
     NOTIFICATIONS,
     RequestTyping,
@@ -17,7 +17,7 @@ from runtime.resolve_type import (
     type_request,
     type_response,
 )
-from runtime.validate import TypeRef
+from runtime.checking.validate import TypeRef
 
 CALL = TypeRef("microsoft.graph.call")
 

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import pytest
 
 from generated.beta.microsoft_graph import Call, CallState
-from runtime.errors import (
+from runtime.bot.errors import (
     BadRequestError,
     ConflictError,
     GraphError,
@@ -22,7 +22,7 @@ from runtime.errors import (
     error_from_response,
     parse_retry_after,
 )
-from runtime.responses import location_id, read_action_result, read_created_call
+from runtime.bot.responses import location_id, read_action_result, read_created_call
 
 CALL_ID = "2e1a0b00-2db4-4022-9570-243709c565ab"
 LOCATION = f"https://graph.microsoft.com/beta/communications/calls/{CALL_ID}"

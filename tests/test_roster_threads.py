@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from runtime.bot import CallEvent, CallsClient, EventKind
-from runtime.notifications import Dispatcher, Notification, parse_notifications
-from runtime.tracker import CallTracker
+from runtime.bot.notifications import Dispatcher, Notification, parse_notifications
+from runtime.bot.tracker import CallTracker
 from tests.fakegraph import delta_body, roster_body
 from tests.test_bot import FakeTransport
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from generated.beta._odata import get_path
-from runtime.roundtrip import diff, roundtrip
-from runtime.validate import DynamicType, TypeRef
+from runtime.checking.roundtrip import diff, roundtrip
+from runtime.checking.validate import DynamicType, TypeRef
 
 CALL = TypeRef("microsoft.graph.call")
 

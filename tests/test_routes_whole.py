@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime.resolve_type import Routes, type_request, type_response
-from runtime.whole_metadata import whole_index
+from runtime.checking.resolve_type import Routes, type_request, type_response
+from runtime.docs.whole_metadata import whole_index
 
 CSDL = Path(__file__).parent / "csdl" / "routes.xml"
 G = "https://graph.microsoft.com/v1.0"
@@ -150,8 +150,8 @@ def test_any_path_types_or_says_why(routes: Routes, segments: list[str]) -> None
 
 
 def test_action_parameters_in_another_case_are_a_note_and_checked(routes: Routes) -> None:
-    from runtime.docpages import read_text
-    from runtime.examples import _Context, check_example
+    from runtime.docs.docpages import read_text
+    from runtime.docs.examples import _Context, check_example
 
     page = read_text(
         "```http\nPOST https://graph.microsoft.com/v1.0/drive/root/sheets/s1/range(address='A1')"

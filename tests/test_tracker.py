@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime.notifications import Dispatcher, Notification, parse_notifications
-from runtime.tracker import CallTracker
+from runtime.bot.notifications import Dispatcher, Notification, parse_notifications
+from runtime.bot.tracker import CallTracker
 
 CALL_ID = "c1"
 CALL = f"/communications/calls/{CALL_ID}"

@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime.notifications import Notification
-from runtime.tracker import CallTracker
+from runtime.bot.notifications import Notification
+from runtime.bot.tracker import CallTracker
 from tests.test_tracker import CALL, CALL_ID, call_state, codes, delta, notification, person
 
 

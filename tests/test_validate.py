@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from generated import beta as generated
-from runtime.findings import Finding
-from runtime.validate import DynamicType, Mode, SchemaIndex, TypeRef, child_path, validate
+from runtime.checking.findings import Finding
+from runtime.checking.validate import DynamicType, Mode, SchemaIndex, TypeRef, child_path, validate
 
 CALL = "microsoft.graph.call"
 MODES: tuple[Mode, ...] = ("strict", "lenient")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from runtime import examples
-from runtime.examples import check_pages
-from runtime.models import Models, models_for
-from runtime.whole_metadata import MetadataUnavailable, whole_index
+from runtime.checking.models import Models, models_for
+from runtime.docs import examples
+from runtime.docs.examples import check_pages
+from runtime.docs.whole_metadata import MetadataUnavailable, whole_index
 
 CSDL = Path(__file__).parent / "csdl" / "full.xml"
 

@@ -2,7 +2,7 @@
 
 One core (`core.CallsCore`) with a sync face (`CallsClient`, threads) and an asyncio face
 (`AsyncCallsClient`, tasks). It sends through any `Transport` and hears Graph through a
-`runtime.receiver.NotificationReceiver`'s dispatcher (`client.attach(dispatcher)`).
+`runtime.bot.receiver.NotificationReceiver`'s dispatcher (`client.attach(dispatcher)`).
 """
 
 from .aio import AsyncCall, AsyncCallsClient

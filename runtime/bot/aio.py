@@ -19,13 +19,13 @@ import contextlib
 import logging
 from typing import Any
 
-from ..errors import NotFoundError
-from ..notifications import Dispatcher
-from ..requests import CallsRequests, GraphRequest
-from ..responses import raise_for_status
 from .core import ActionMethod, BaseCall, CallsCore
+from .errors import NotFoundError
 from .events import EventKind, Handler, TaskRunner
+from .notifications import Dispatcher
 from .operations import Operation
+from .requests import CallsRequests, GraphRequest
+from .responses import raise_for_status
 from .store import StateStore
 from .transport import AsyncTransport, HttpResponse
 

@@ -1,6 +1,6 @@
 """The I/O-free core of the calls client, shared by the sync and asyncio faces.
 
-It keeps the live calls' handles, folds notifications into `runtime.tracker.CallTracker`,
+It keeps the live calls' handles, folds notifications into `runtime.bot.tracker.CallTracker`,
 turns what changed into ordered `CallEvent`s, matches operation notifications to the handles
 that wait for them (also when the notification comes before the action's response), schedules
 keep-alives and remembers live calls in a `StateStore`. The faces only send and wait.
@@ -17,15 +17,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from ..errors import header
-from ..models import is_a
-from ..notifications import Dispatcher, Notification, ResourceKind
-from ..requests import CALL, PARTICIPANT, BoundAction, CallsRequests, GraphRequest
-from ..responses import location_id, raise_for_status, read_action_result, read_body
-from ..tracker import TERMINATED, CallTracker
+from ..checking.models import is_a
+from .errors import header
 from .events import CallEvent, EventKind, Handler, Runner, call_log
+from .notifications import Dispatcher, Notification, ResourceKind
 from .operations import TERMINAL, CallEnded, Operation, OperationTimeout, status_of
+from .requests import CALL, PARTICIPANT, BoundAction, CallsRequests, GraphRequest
+from .responses import location_id, raise_for_status, read_action_result, read_body
 from .store import MemoryStore, StateStore, StoredCall
+from .tracker import TERMINATED, CallTracker
 
 # The client works with the objects of any models package (beta, v1.0, a vendored copy): it
 # tells them apart by their CSDL type (`is_a`), never by one package's classes.
@@ -413,7 +413,7 @@ class CallsCore(Generic[H]):
 
     def created(self, status: int, headers: Mapping[str, str], body: bytes, origin: str) -> H:
         """Keep the handle of a create-call response."""
-        from ..responses import read_created_call
+        from .responses import read_created_call
 
         made = read_created_call(status, headers, body, models=self.requests.models)
         if made.call_id is None:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from ..notifications import CANCELLATION, Notification
+from .notifications import CANCELLATION, Notification
 
 # The client works with the objects of any models package (beta, v1.0, a vendored copy): it
 # tells them apart by their CSDL type (`is_a`), never by one package's classes.

@@ -16,13 +16,13 @@ import logging
 import threading
 from typing import Any
 
-from ..errors import NotFoundError
-from ..notifications import Dispatcher
-from ..requests import CallsRequests, GraphRequest
-from ..responses import raise_for_status
 from .core import ActionMethod, BaseCall, CallsCore
+from .errors import NotFoundError
 from .events import EventKind, Handler, ThreadRunner
+from .notifications import Dispatcher
 from .operations import Operation
+from .requests import CallsRequests, GraphRequest
+from .responses import raise_for_status
 from .store import StateStore
 from .transport import HttpResponse, Transport
 

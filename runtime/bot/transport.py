@@ -1,7 +1,7 @@
 """How the calls client sends: a `Transport` protocol (sync and async) and httpx adapters.
 
 Any object with `send(GraphRequest) -> response` will do, where the response has `status`,
-`headers` and `body` bytes (`runtime.client.RawResponse` has that shape). httpx is the `http`
+`headers` and `body` bytes (`runtime.bot.client.RawResponse` has that shape). httpx is the `http`
 extra and is imported only when an adapter is built.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..requests import GraphRequest
+from .requests import GraphRequest
 
 
 class HttpResponse(Protocol):

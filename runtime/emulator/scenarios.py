@@ -14,14 +14,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..auth import GraphTokenValidator
 from ..bot import CallEvent, CallsClient, EventKind
-from ..client import GraphClient
-from ..errors import GraphError
-from ..models import Models
-from ..notifications import Dispatcher
-from ..receiver import AuthUnavailable, NotificationReceiver, serve
-from ..requests import CallsRequests
+from ..bot.auth import GraphTokenValidator
+from ..bot.client import GraphClient
+from ..bot.errors import GraphError
+from ..bot.notifications import Dispatcher
+from ..bot.receiver import AuthUnavailable, NotificationReceiver, serve
+from ..bot.requests import CallsRequests
+from ..checking.models import Models
 from .server import Emulator, Faults
 
 TIMEOUT = 15.0

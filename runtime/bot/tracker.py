@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from .models import is_a
+from ..checking.models import is_a
 from .notifications import Dispatcher, Notification, ResourceKind
 
 # The tracker works with the objects of any models package (beta, v1.0, a vendored copy): it

@@ -1,9 +1,10 @@
 """Parse `commsNotifications` callback bodies and dispatch each notification to its handlers.
 
 A body is validated leniently (Graph's enums and types evolve faster than any metadata
-snapshot) with each `resourceData` typed from its `resourceUrl` by `runtime.resolve_type`, then
-read into the generated classes. Handlers are registered by resource kind (the call itself,
-its participants, content sharing sessions or operations) and change type; `None` means any.
+snapshot) with each `resourceData` typed from its `resourceUrl` by
+`runtime.checking.resolve_type`, then read into the generated classes. Handlers are registered
+by resource kind (the call itself, its participants, content sharing sessions or operations)
+and change type; `None` means any.
 
 A handler that raises never takes the others down with it: `dispatch` runs every matching
 handler and returns one `Failure` per exception, which `DeadLetters` keeps for a later
@@ -20,15 +21,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from ..checking.findings import DEFAULT_MAX_FINDINGS, Finding, cap_findings, has_errors
+from ..checking.json_reader import DEFAULT_LIMITS, JsonLimits, read_json
+from ..checking.models import Models, models_for, odata_of
+from ..checking.validate import check as check_body
 from .errors import InvalidBodyError
-from .findings import DEFAULT_MAX_FINDINGS, Finding, cap_findings, has_errors
-from .json_reader import DEFAULT_LIMITS, JsonLimits, read_json
-from .models import Models, models_for, odata_of
 from .requests import Validator
-from .validate import check as check_body
 
 if TYPE_CHECKING:
-    from .models import ODataConverter, ODataObject, ReadError
+    from ..checking.models import ODataConverter, ODataObject, ReadError
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class Resource:
 
 def parse_resource_url(url: str) -> Resource:
     """Classify `/communications/calls/{id}[/participants|/operations/{opId}|…]` (or `/app/…`)."""
-    from .resolve_type import split_path
+    from ..checking.resolve_type import split_path
 
     segments = split_path(url)
     lowered = [s.lower() for s in segments]
@@ -120,8 +121,8 @@ class NotificationBatch:
 def lenient_notification_validator(models: Models | str | None = None) -> Validator:
     """The default: lenient, partial validation with `resourceData` typed from `resourceUrl`,
     against `models` (default: the default version's package)."""
-    from .resolve_type import routes_of, type_notification
-    from .validate import validate
+    from ..checking.resolve_type import routes_of, type_notification
+    from ..checking.validate import validate
 
     handle = models_for(models)
 
@@ -151,11 +152,11 @@ def parse_notifications(
 ) -> NotificationBatch:
     """Validate and read a `commsNotifications` body; `InvalidBodyError` lists every error.
 
-    Bytes or text are read by `runtime.json_reader.read_json` within `limits`; anything else is
-    taken as JSON already parsed. At most `DEFAULT_MAX_FINDINGS` findings are listed. The body
-    is checked and read with `models` (a handle or an import name; default: the default
+    Bytes or text are read by `runtime.checking.json_reader.read_json` within `limits`; anything
+    else is taken as JSON already parsed. At most `DEFAULT_MAX_FINDINGS` findings are listed.
+    The body is checked and read with `models` (a handle or an import name; default: the default
     version's package)."""
-    from .resolve_type import LEGACY_RESOURCE_KEY, routes_of, type_notification
+    from ..checking.resolve_type import LEGACY_RESOURCE_KEY, routes_of, type_notification
 
     handle = models_for(models)
 

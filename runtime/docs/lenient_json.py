@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from runtime.findings import Finding
-from runtime.json_reader import (
+from runtime.checking.findings import Finding
+from runtime.checking.json_reader import (
     DEFAULT_LIMITS,
     NAN,
     TOKEN,

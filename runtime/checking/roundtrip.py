@@ -4,7 +4,7 @@ The written JSON must equal the body (after its recorded syntax repairs): the sa
 nulls and annotations; only key order may differ. Dynamic properties whose type was decided
 outside the metadata (a notification's `resourceData`, typed from its `resourceUrl`) round-trip
 through that type too, not only as opaque JSON. Nothing here reads the body again: the value
-comes from `runtime.validate.check`, the same walk that found the findings.
+comes from `runtime.checking.validate.check`, the same walk that found the findings.
 
 Finding codes:
 

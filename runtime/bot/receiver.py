@@ -24,7 +24,7 @@ the handlers that failed again. Cancellation (`CancelledError`, `GeneratorExit`,
 `KeyboardInterrupt`) always propagates.
 
 Authentication: Graph signs each calling notification with a bearer JWT in `Authorization`.
-`runtime.auth.GraphTokenValidator(app_id=…)` checks it (extra `auth`). Any hook works: it sees
+`runtime.bot.auth.GraphTokenValidator(app_id=…)` checks it (extra `auth`). Any hook works: it sees
 the headers (lower-case names) and returns True or the token's claims to let the request in
 (the claims reach handlers as `notification.claims`, the tenant as `notification.tenant_id`),
 raises `AuthRefused(reason)` to refuse (401), or `AuthUnavailable` when it cannot decide now.
@@ -54,9 +54,9 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
+from ..checking.findings import DEFAULT_MAX_FINDINGS, Finding, cap_findings
+from ..checking.models import Models, models_for
 from .errors import InvalidBodyError
-from .findings import DEFAULT_MAX_FINDINGS, Finding, cap_findings
-from .models import Models, models_for
 from .notifications import (
     CANCELLATION,
     DeadLetters,

@@ -25,12 +25,12 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from ..checking.findings import Finding, has_errors
+from ..checking.models import Models, models_for, models_of
 from .errors import InvalidBodyError
-from .findings import Finding, has_errors
-from .models import Models, models_for, models_of
 
 if TYPE_CHECKING:
-    from .models import ODataConverter, ODataObject, SchemaFacts
+    from ..checking.models import ODataConverter, ODataObject, SchemaFacts
 
 Validator = Callable[[Any, str], Sequence[Finding]]
 """Findings for a parsed JSON body of a declared type (a qualified name)."""
@@ -140,9 +140,9 @@ class BoundAction:
 
 
 def strict_validator(models: Models | None = None) -> Validator:
-    """The default validator for what we send: `runtime.validate` in strict, complete mode,
+    """The default validator for what we send: `runtime.checking.validate` in strict, complete mode,
     against `models` (default: the default version's package)."""
-    from .validate import validate
+    from ..checking.validate import validate
 
     handle = models_for(models)
 

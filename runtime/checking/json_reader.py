@@ -13,7 +13,7 @@ of refusals, each an error `Finding` with its JSON path and line, never an excep
 `read_json` is the strict form for bodies that must be JSON (the receiver's): exactly one
 value, no comments, no trailing commas. Ordinary bodies take a fast path (the C decoder with a
 duplicate-key hook, after a linear depth check); anything suspicious takes the token scanner,
-which alone reports findings, so both paths refuse the same bodies. `runtime.lenient_json`
+which alone reports findings, so both paths refuse the same bodies. `runtime.docs.lenient_json`
 builds the docs reader on the same scanner and adds its repairs (comments, trailing commas,
 several values) on top.
 """
@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from itertools import accumulate
 
-from runtime.findings import Finding
+from runtime.checking.findings import Finding
 
 __all__ = ["DEFAULT_LIMITS", "JsonLimits", "JsonResult", "read_json"]
 

@@ -16,19 +16,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote, urlsplit
 
+from ..checking.findings import Finding
+from ..checking.models import Models, models_for, odata_of
 from .errors import InvalidBodyError, error_from_response, header
-from .findings import Finding
-from .models import Models, models_for, odata_of
 from .requests import Validator
 
 if TYPE_CHECKING:
-    from .models import ODataConverter, ReadError
+    from ..checking.models import ODataConverter, ReadError
 
 
 def lenient_validator() -> Validator:
     """A validator for what we receive, lenient and partial (responses omit things); without
     one, `read_body` checks and reads in one walk."""
-    from .validate import validate
+    from ..checking.validate import validate
 
     def check(value: Any, qname: str) -> Sequence[Finding]:
         return validate(value, qname, mode="lenient", partial=True)
@@ -94,8 +94,8 @@ def read_body(
     value = _parse(bytes(body), what) if isinstance(body, bytes | bytearray) else body
     if validator is None:
         # One walk: the package's checker reads the body and collects its findings.
-        from .validate import SchemaIndex, TypeRef
-        from .validate import check as check_once
+        from ..checking.validate import SchemaIndex, TypeRef
+        from ..checking.validate import check as check_once
 
         index = (
             models_for(models).index

@@ -4,8 +4,8 @@ The runtime never imports a models package by name. Every entry point takes a `M
 an import name, or an API version) and reaches the package's converter, facts, errors and
 classes through it, so a copy vendored under another name (`mysdk.models`) or a second API
 version works the same. The committed packages are named in one place, `DEFAULT_PACKAGES`,
-relative to this package's own name: in a checkout `runtime.models` finds `generated.beta`,
-in the wheel `graph_calls_models.runtime.models` finds `graph_calls_models.generated.beta`.
+relative to this package's own name: in a checkout `runtime.checking.models` finds `generated.beta`,
+in the wheel `graph_calls_models.runtime.checking.models` finds `graph_calls_models.generated.beta`.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 # Empty in a checkout; `graph_calls_models.` when the runtime lives inside the wheel's package.
-_PREFIX = "".join(f"{part}." for part in __name__.split(".")[:-2])
+_PREFIX = "".join(f"{part}." for part in __name__.split(".")[:-3])
 # API version (as in URLs) → the import name of the committed package generated for it.
 DEFAULT_PACKAGES: dict[str, str] = {
     "beta": f"{_PREFIX}generated.beta",

@@ -6,7 +6,7 @@ properties with the derived types that declare them) lives in one place: the gen
 package's converter, whose `check` reads the body and collects every finding with its JSON path
 in the same walk. This module only chooses the converter for a mode, passes the types that the
 runtime decided (a notification's `resourceData` typed from its `resourceUrl`), and turns the
-package's findings into `runtime.findings.Finding`.
+package's findings into `runtime.checking.findings.Finding`.
 
 Two modes, always chosen explicitly: `strict` for what we send (unknown enum members and unknown
 `@odata.type` names are errors, because the service will refuse or misread them) and `lenient`
@@ -143,8 +143,8 @@ class SchemaIndex:
             facts, self.package, strict=True
         )
         self._props: dict[str, dict[str, PropertyFacts]] = {}
-        # The URL routes over these facts (`runtime.resolve_type.routes_of`), made on first use
-        # and kept with the index, so they live exactly as long as it does.
+        # The URL routes over these facts (`runtime.checking.resolve_type.routes_of`), made on
+        # first use and kept with the index, so they live exactly as long as it does.
         self.routes: object = None
 
     def converter_for(self, mode: Mode) -> ODataConverter:
@@ -165,7 +165,7 @@ class SchemaIndex:
 
 
 def default_index() -> SchemaIndex:
-    """The index over the default models package (see `runtime.models`), built once."""
+    """The index over the default models package (see `runtime.checking.models`), built once."""
     from .models import default_models
 
     return default_models().index

@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from runtime.findings import Finding, Severity
-from runtime.lenient_json import find_value_end, parse_lenient
+from runtime.checking.findings import Finding, Severity
+from runtime.docs.lenient_json import find_value_end, parse_lenient
 
 __all__ = ["Example", "ExampleKind", "Page", "PageFormat", "read_page", "read_text"]
 

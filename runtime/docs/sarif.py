@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 from codegen._process import version
 
+from ..checking.findings import Finding
 from .examples import ExampleReport, PageReport
-from .findings import Finding
 
 __all__ = ["BaselineError", "load_baseline", "new_against", "to_sarif"]
 

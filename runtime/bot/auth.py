@@ -1,7 +1,7 @@
 """Checks the bearer JWT that Graph puts on every calling notification (extra `auth`, PyJWT).
 
 ```python
-from runtime.auth import GraphTokenValidator
+from runtime.bot.auth import GraphTokenValidator
 receiver = NotificationReceiver(dispatcher, authenticate=GraphTokenValidator(app_id="<bot id>"))
 ```
 

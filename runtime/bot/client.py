@@ -19,7 +19,7 @@ than blocking the caller. Every attempt of one request carries the same `client-
 (the request's own, if it has one), so Graph support can follow it; errors carry Graph's
 `request-id`. Log records of this module have `client_request_id`, `request_id`, `call_id`,
 `attempt` and `status` attributes (`logging`'s `extra`), for filters and structured handlers.
-Errors are the typed `GraphError`s of `runtime.errors`, or a `GraphTransportError`.
+Errors are the typed `GraphError`s of `runtime.bot.errors`, or a `GraphTransportError`.
 
 Why not httpx's `retries=` or a retry library: httpx's transport retries connect failures only
 (no statuses, no `Retry-After`), and with a library the rules above (which outcome proves a POST
@@ -40,8 +40,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..checking.models import Models, models_for
 from .errors import error_from_response, header
-from .models import Models, models_for
 from .requests import GraphRequest
 from .responses import CreatedCall, read_action_result, read_created_call
 

@@ -7,11 +7,11 @@ The Python API behind `python -m runtime examples` and `python -m runtime valida
 - `validate_body(value, type=… | request=… | notification=True)` checks one parsed body.
 - `render_text` and `render_json` turn reports into the CLI's output.
 
-Each body is typed (`runtime.resolve_type`), then checked and read in one walk by the models
-package's checker (`runtime.validate.check`) and, when it has no errors, the value read is
-written back and compared with the body (`runtime.roundtrip`). Requests are what a
-bot sends, so by default they are validated strictly; responses and notifications are what it
-receives, so leniently (`Policy`).
+Each body is typed (`runtime.checking.resolve_type`), then checked and read in one walk by the
+models package's checker (`runtime.checking.validate.check`) and, when it has no errors, the
+value read is written back and compared with the body (`runtime.checking.roundtrip`). Requests
+are what a bot sends, so by default they are validated strictly; responses and notifications are
+what it receives, so leniently (`Policy`).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from .findings import Finding, has_errors
-from .models import Models, models_for
-from .resolve_type import (
+from ..checking.findings import Finding, has_errors
+from ..checking.models import Models, models_for
+from ..checking.resolve_type import (
     RequestTyping,
     Routes,
     is_graph_url,
@@ -36,8 +36,8 @@ from .resolve_type import (
     type_request,
     type_response,
 )
-from .roundtrip import written_back
-from .validate import DynamicType, Mode, SchemaIndex, TypeRef, check, child_path
+from ..checking.roundtrip import written_back
+from ..checking.validate import DynamicType, Mode, SchemaIndex, TypeRef, check, child_path
 
 Policy = Literal["by-direction", "strict", "lenient"]
 """How strictly to validate: requests strict and received bodies lenient, or one mode for all."""
@@ -46,7 +46,7 @@ Outcome = Literal["ok", "warnings", "errors"]
 
 
 class ExampleLike(Protocol):
-    """What this module needs of a documentation example (see `runtime.docpages.Example`)."""
+    """What this module needs of a documentation example (see `runtime.docs.docpages.Example`)."""
 
     @property
     def id(self) -> str: ...

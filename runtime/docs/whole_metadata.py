@@ -22,7 +22,7 @@ from pathlib import Path
 
 from codegen._process import version
 
-from .validate import SchemaIndex
+from ..checking.validate import SchemaIndex
 
 __all__ = ["MetadataUnavailable", "cache_root", "whole_index"]
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .findings import Finding
+from ..checking.findings import Finding
 
 _DELAY_SECONDS = re.compile(r"[0-9]+")
 
