@@ -18,11 +18,11 @@ from typing import BinaryIO
 
 from codegen._process import version
 
+from .checking.bodies import validate_body as check_value
 from .checking.findings import has_errors
 from .checking.models import DEFAULT_PACKAGES, default_models, load_models
 from .checking.validate import SchemaIndex
 from .docs.examples import ExampleReport, PageReport, Policy, check_pages, render_json, render_text
-from .docs.examples import validate_body as check_value
 from .docs.lenient_json import JsonLimits, parse_lenient
 from .emulator.server import DEFAULT_APP_ID
 

@@ -44,14 +44,14 @@ def shared_path(name: str) -> Path:
 # reviewed in one place; `pytest -m "not slow"` (`make fast`) leaves them out. A new slow test
 # may also carry `@pytest.mark.slow` itself.
 SLOW_TESTS = (
-    "tests/test_full_beta.py::",
-    "tests/test_roundtrip_hypothesis.py::",
-    "tests/test_golden.py::test_golden_tree_passes_mypy_strict",
-    "tests/test_lazy_model.py::test_lazy_equals_eager_on_the_snapshot_with_overlay",
-    "tests/test_lazy_model.py::test_diagnostics_are_complete_when_asked_for_first",
-    "tests/test_lenient_json.py::test_any_json_dumps_output_reads_back_with_no_repairs",
-    "tests/test_lenient_json.py::test_decoder_recursion_is_caught_when_the_limit_is_raised",
-    "tests/test_load.py::test_ten_thousand_notifications_none_lost",
+    "tests/codegen/test_full_beta.py::",
+    "tests/codegen/test_roundtrip_hypothesis.py::",
+    "tests/codegen/test_golden.py::test_golden_tree_passes_mypy_strict",
+    "tests/codegen/test_lazy_model.py::test_lazy_equals_eager_on_the_snapshot_with_overlay",
+    "tests/codegen/test_lazy_model.py::test_diagnostics_are_complete_when_asked_for_first",
+    "tests/docs/test_lenient_json.py::test_any_json_dumps_output_reads_back_with_no_repairs",
+    "tests/docs/test_lenient_json.py::test_decoder_recursion_is_caught_when_the_limit_is_raised",
+    "tests/bot/test_load.py::test_ten_thousand_notifications_none_lost",
 )
 
 

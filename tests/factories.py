@@ -43,3 +43,8 @@ def model_from_text(base: str, *overlays: str) -> Model:
         load_bytes(base.encode("utf-8"), "base.xml"),
         [load_bytes(o.encode("utf-8"), f"overlay{i}.xml") for i, o in enumerate(overlays, 1)],
     )
+
+
+def model_of_schemas(*schemas: str) -> Model:
+    """A model from whole `<Schema>` elements (see `schema`)."""
+    return model_from_text(edmx(*schemas))

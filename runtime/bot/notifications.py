@@ -21,12 +21,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from ..checking.findings import DEFAULT_MAX_FINDINGS, Finding, cap_findings, has_errors
+from ..checking.bodies import Validator, check_as, validator_for
+from ..checking.findings import Finding, cap_findings, has_errors
 from ..checking.json_reader import DEFAULT_LIMITS, JsonLimits, read_json
 from ..checking.models import Models, models_for, odata_of
-from ..checking.validate import check as check_body
 from .errors import InvalidBodyError
-from .requests import Validator
 
 if TYPE_CHECKING:
     from ..checking.models import ODataConverter, ODataObject, ReadError
@@ -118,30 +117,6 @@ class NotificationBatch:
     findings: tuple[Finding, ...] = ()
 
 
-def lenient_notification_validator(models: Models | str | None = None) -> Validator:
-    """The default: lenient, partial validation with `resourceData` typed from `resourceUrl`,
-    against `models` (default: the default version's package)."""
-    from ..checking.resolve_type import routes_of, type_notification
-    from ..checking.validate import validate
-
-    handle = models_for(models)
-
-    def check(value: Any, qname: str) -> Sequence[Finding]:
-        typing = type_notification(value, routes_of(handle.index))
-        found = validate(
-            value,
-            qname,
-            mode="lenient",
-            partial=True,
-            index=handle.index,
-            dynamic=typing.dynamic,
-            max_findings=DEFAULT_MAX_FINDINGS,
-        )
-        return [*typing.findings, *found]
-
-    return check
-
-
 def parse_notifications(
     body: bytes | Any,
     *,
@@ -171,18 +146,13 @@ def parse_notifications(
     typing = type_notification(value, routes_of(handle.index))
     if validator is None and converter is None:
         # One walk checks the body and reads every resourceData as its decided type.
-        outcome = check_body(
-            value,
-            NOTIFICATIONS,
-            mode="lenient",
-            partial=True,
-            dynamic=typing.dynamic,
-            index=handle.index,
+        outcome = check_as(
+            "notification", value, NOTIFICATIONS, index=handle.index, dynamic=typing.dynamic
         )
         findings = [*typing.findings, *outcome.findings]
         typed_data: Mapping[str, Any] | None = outcome.dynamic
     else:
-        check = validator if validator is not None else lenient_notification_validator(handle)
+        check = validator if validator is not None else validator_for("notification", handle)
         findings = list(check(value, NOTIFICATIONS))
         typed_data = None
     if has_errors(findings):

@@ -54,6 +54,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
+from ..checking.bodies import Validator
 from ..checking.findings import DEFAULT_MAX_FINDINGS, Finding, cap_findings
 from ..checking.models import Models, models_for
 from .errors import InvalidBodyError
@@ -64,7 +65,6 @@ from .notifications import (
     Notification,
     parse_notifications,
 )
-from .requests import Validator
 
 log = logging.getLogger(__name__)
 

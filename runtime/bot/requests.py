@@ -19,21 +19,19 @@ from __future__ import annotations
 import enum
 import json
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from ..checking.bodies import Validator, validator_for
 from ..checking.findings import Finding, has_errors
 from ..checking.models import Models, models_for, models_of
 from .errors import InvalidBodyError
 
 if TYPE_CHECKING:
     from ..checking.models import ODataConverter, ODataObject, SchemaFacts
-
-Validator = Callable[[Any, str], Sequence[Finding]]
-"""Findings for a parsed JSON body of a declared type (a qualified name)."""
 
 CALL = "microsoft.graph.call"
 PARTICIPANT = "microsoft.graph.participant"
@@ -139,19 +137,6 @@ class BoundAction:
     placeholders: tuple[str, ...] = field(default=())
 
 
-def strict_validator(models: Models | None = None) -> Validator:
-    """The default validator for what we send: `runtime.checking.validate` in strict, complete mode,
-    against `models` (default: the default version's package)."""
-    from ..checking.validate import validate
-
-    handle = models_for(models)
-
-    def check(value: Any, qname: str) -> Sequence[Finding]:
-        return validate(value, qname, mode="strict", partial=False, index=handle.index)
-
-    return check
-
-
 def _call_navigation(facts: SchemaFacts, qname: str) -> str | None:
     """The navigation property of `call` that leads to entities of `qname`, if any."""
     for p in facts.types[CALL].properties:
@@ -237,7 +222,9 @@ class CallsRequests:
         self.calls_url = f"{host}/{version.value}/{root}"
         self.models = models_for(models, version=version.value)
         self.converter = converter if converter is not None else self.models.converter()
-        self.validator = validator if validator is not None else strict_validator(self.models)
+        self.validator = (
+            validator if validator is not None else validator_for("request", self.models)
+        )
         self.actions = _actions_of(self.models)
 
     def _write(self, body: ODataObject, qname: str) -> Any:

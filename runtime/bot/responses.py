@@ -16,24 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote, urlsplit
 
+from ..checking.bodies import Validator, check_as
 from ..checking.findings import Finding
 from ..checking.models import Models, models_for, odata_of
 from .errors import InvalidBodyError, error_from_response, header
-from .requests import Validator
 
 if TYPE_CHECKING:
     from ..checking.models import ODataConverter, ReadError
-
-
-def lenient_validator() -> Validator:
-    """A validator for what we receive, lenient and partial (responses omit things); without
-    one, `read_body` checks and reads in one walk."""
-    from ..checking.validate import validate
-
-    def check(value: Any, qname: str) -> Sequence[Finding]:
-        return validate(value, qname, mode="lenient", partial=True)
-
-    return check
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,15 +83,14 @@ def read_body(
     value = _parse(bytes(body), what) if isinstance(body, bytes | bytearray) else body
     if validator is None:
         # One walk: the package's checker reads the body and collects its findings.
-        from ..checking.validate import SchemaIndex, TypeRef
-        from ..checking.validate import check as check_once
+        from ..checking.validate import SchemaIndex
 
         index = (
             models_for(models).index
             if converter is None
             else SchemaIndex(converter.facts, converter)
         )
-        outcome = check_once(value, TypeRef.parse(qname), mode="lenient", partial=True, index=index)
+        outcome = check_as("response", value, qname, index=index)
         found = (*extra, *outcome.findings)
         if outcome.value is None:
             raise InvalidBodyError(what, found)

@@ -4,7 +4,6 @@ The Python API behind `python -m runtime examples` and `python -m runtime valida
 
 - `check_page(path, policy=…)` reads a documentation page and returns one `ExampleReport` per
   body; `check_pages` keeps each page's own findings too.
-- `validate_body(value, type=… | request=… | notification=True)` checks one parsed body.
 - `render_text` and `render_json` turn reports into the CLI's output.
 
 Each body is typed (`runtime.checking.resolve_type`), then checked and read in one walk by the
@@ -18,11 +17,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from ..checking.bodies import DIRECTIONS, BodyReport, check_body, in_package
 from ..checking.findings import Finding, has_errors
 from ..checking.models import Models, models_for
 from ..checking.resolve_type import (
@@ -36,8 +36,7 @@ from ..checking.resolve_type import (
     type_request,
     type_response,
 )
-from ..checking.roundtrip import written_back
-from ..checking.validate import DynamicType, Mode, SchemaIndex, TypeRef, check, child_path
+from ..checking.validate import Mode, SchemaIndex, TypeRef, child_path
 
 Policy = Literal["by-direction", "strict", "lenient"]
 """How strictly to validate: requests strict and received bodies lenient, or one mode for all."""
@@ -72,15 +71,6 @@ class ExampleLike(Protocol):
     def errors(self) -> Sequence[Finding]: ...
     @property
     def request_id(self) -> str | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class BodyReport:
-    """One body's declared type, findings (typing and validation) and round-trip outcome."""
-
-    type: str | None
-    findings: tuple[Finding, ...] = ()
-    roundtrip: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,103 +162,8 @@ class _Context:
 def mode_for(kind: str, policy: Policy) -> Mode:
     """The validation mode of a body of this kind under the policy."""
     if policy == "by-direction":
-        return "strict" if kind == "request" else "lenient"
+        return DIRECTIONS["request" if kind == "request" else "response"].mode
     return policy
-
-
-def check_body(
-    value: Any,
-    declared: TypeRef | None,
-    *,
-    mode: Mode,
-    partial: bool,
-    dynamic: Mapping[str, DynamicType] | None = None,
-    typing_findings: Iterable[Finding] = (),
-    models: Models | None = None,
-    index: SchemaIndex | None = None,
-) -> BodyReport:
-    """Check and read a parsed body as `declared` in one walk; when nothing is an error, write
-    back what was read and compare it with the body. `index` (a whole document's, for a request
-    outside the package) takes the place of `models`' own."""
-    findings = list(typing_findings)
-    if declared is None:
-        return BodyReport(None, tuple(findings))
-    if index is None and models is not None:
-        if not _in_package(models, declared.qname):
-            missing = models.missing_type_message(declared.qname)
-            found = Finding("error", "type.not-in-package", "$", missing)
-            return BodyReport(str(declared), (*findings, found))
-        index = models.index
-    outcome = check(value, declared, mode=mode, partial=partial, dynamic=dynamic, index=index)
-    findings.extend(outcome.findings)
-    tripped: bool | None = None
-    if not has_errors(findings):
-        result = written_back(value, declared, outcome, dynamic)
-        findings.extend(result.findings)
-        tripped = result.ok
-    return BodyReport(str(declared), tuple(findings), tripped)
-
-
-def _in_package(models: Models, qname: str) -> bool:
-    """Whether a declared type is one the package can check (`Edm.*` always is)."""
-    return qname.startswith("Edm.") or models.has_type(qname)
-
-
-def validate_body(
-    value: Any,
-    *,
-    type: str | None = None,
-    request: str | None = None,
-    notification: bool = False,
-    mode: Mode | None = None,
-    partial: bool = False,
-    models: Models | str | None = None,
-) -> BodyReport:
-    """Check one parsed body given its type, its request line (`'POST URL'`), or as a notification.
-
-    Exactly one of `type`, `request` and `notification` says how to type the body. The mode
-    defaults to strict for a type or a request (what we send), lenient for a notification.
-    The body is checked with `models` (a handle or an import name); by default the committed
-    package of the request URL's version (`/beta/`, `/v1.0/`), else of the default version.
-    """
-    chosen = [type is not None, request is not None, notification]
-    if sum(chosen) != 1:
-        raise ValueError("give exactly one of type=, request= or notification=True")
-    if type is not None:
-        ref = TypeRef.parse(type)
-        # A collection is a response (a page of items), which need not carry every property.
-        return check_body(
-            value,
-            ref,
-            mode=mode or "strict",
-            partial=partial or ref.collection,
-            models=models_for(models),
-        )
-    if request is not None:
-        method, _, url = request.strip().partition(" ")
-        if not url.strip():
-            raise ValueError(f"request must be 'METHOD URL', got {request!r}")
-        handle = models_for(models, url=url.strip())
-        typed = type_request(method, url.strip(), routes_of(handle.index))
-        return check_body(
-            value,
-            typed.body,
-            mode=mode or "strict",
-            partial=typed.partial or partial,
-            typing_findings=typed.findings,
-            models=handle,
-        )
-    handle = models_for(models)
-    notified = type_notification(value, routes_of(handle.index))
-    return check_body(
-        value,
-        notified.type,
-        mode=mode or "lenient",
-        partial=True,
-        dynamic=notified.dynamic,
-        typing_findings=notified.findings,
-        models=handle,
-    )
 
 
 def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
@@ -442,7 +337,7 @@ def _outside(typed: RequestTyping, models: Models) -> bool:
     if not typed.resolved:
         return any(f.code == "request.unknown-route" for f in typed.findings)
     declared = (typed.body, typed.response)
-    return any(t is not None and not _in_package(models, t.qname) for t in declared)
+    return any(t is not None and not in_package(models, t.qname) for t in declared)
 
 
 def _type_outside(method: str, url: str, whole: Routes) -> RequestTyping:

@@ -1,6 +1,6 @@
 """The emulator: Graph's part of the calls API on a loopback port.
 
-Requests are checked with the one checker (`runtime.docs.examples.validate_body`, what
+Requests are checked with the one checker (`runtime.checking.bodies.validate_body`, what
 `python -m runtime validate --request` runs), so a 400 names the same finding. Notifications go
 out through one ordered worker per call, signed with an RS256 key made at start-up; a failed
 delivery (refused, 5xx, 429, timeout) is retried with backoff, as Graph retries a callback.
@@ -23,8 +23,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..bot.requests import bound_actions
+from ..checking.bodies import validate_body
 from ..checking.findings import Finding, has_errors
-from ..docs.examples import validate_body
 
 DEFAULT_APP_ID = "00000000-0000-4000-8000-0000000e0b07"
 DEFAULT_TENANT = "00000000-0000-4000-8000-00000000e7e1"

@@ -7,7 +7,7 @@ import threading
 import time
 
 from runtime.bot.receiver import NotificationReceiver, serve
-from tests.test_receiver import BODY
+from tests.bot.factory import BODY
 
 
 def exchange(port: int, raw: bytes, timeout: float = 5.0) -> bytes:

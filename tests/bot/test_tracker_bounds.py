@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from runtime.bot.notifications import Notification
 from runtime.bot.tracker import CallTracker
-from tests.test_tracker import CALL, CALL_ID, call_state, codes, delta, notification, person
+from tests.bot.factory import CALL, CALL_ID, call_state, codes, delta, notification, person
 
 
 def numbered(pid: str, seq: int, removed: bool = False) -> dict[str, Any]:

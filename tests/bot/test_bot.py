@@ -7,7 +7,6 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -36,37 +35,11 @@ from runtime.bot import (
 from runtime.bot.core import snake
 from runtime.bot.notifications import Dispatcher, parse_notifications
 from runtime.bot.requests import CALL, CallsRequests, GraphRequest, bound_actions
+from tests.bot.factory import FakeTransport
 from tests.fakegraph import call_body, delta_body, operation_body, roster_body
 
 OP = "microsoft.graph.playPromptOperation"
 PROMPT = MediaPrompt(media_info=MediaInfo(uri="https://bot.example/hello.wav"))
-
-
-class FakeTransport:
-    """Answers from a function of the request; keeps every request."""
-
-    def __init__(self, answer: Callable[[GraphRequest], Response] | None = None) -> None:
-        self.sent: list[GraphRequest] = []
-        self.answer = answer or self.default
-        self.lock = threading.Lock()
-        self.ops = 0
-
-    def default(self, request: GraphRequest) -> Response:
-        if request.method == "POST" and request.url.endswith("/calls"):
-            body = {"@odata.type": "#microsoft.graph.call", "id": "c1", "state": "establishing"}
-            return Response(201, {"Location": request.url + "/c1"}, json.dumps(body).encode())
-        if request.method == "POST" and request.returns is not None:
-            with self.lock:
-                self.ops += 1
-                op_id = f"op{self.ops}"
-            body = {"@odata.type": f"#{request.returns}", "id": op_id, "status": "running"}
-            return Response(200, {}, json.dumps(body).encode())
-        return Response(200 if request.method == "POST" else 204, {}, b"")
-
-    def send(self, request: GraphRequest) -> Response:
-        with self.lock:
-            self.sent.append(request)
-        return self.answer(request)
 
 
 class AsyncFake(FakeTransport):

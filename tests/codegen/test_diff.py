@@ -363,7 +363,7 @@ def test_text_from_the_document_is_printed_inert(
 
 
 def test_every_reported_kind_is_documented() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     for kind in CHANGE_KINDS:
         assert f"`{kind}`" in readme, kind
 

@@ -13,7 +13,7 @@ import pytest
 
 from runtime.bot.notifications import Dispatcher, Notification
 from runtime.bot.receiver import AuthUnavailable, NotificationReceiver
-from tests.test_receiver import BODY, CALL, call_asgi, call_wsgi, recorder
+from tests.bot.factory import BODY, CALL, call_asgi, call_wsgi, recorder
 
 
 def notification_body(*items: object) -> bytes:

@@ -11,7 +11,7 @@ from runtime.docs import examples
 from runtime.docs.examples import check_pages
 from runtime.docs.whole_metadata import MetadataUnavailable, whole_index
 
-CSDL = Path(__file__).parent / "csdl" / "full.xml"
+CSDL = Path(__file__).parents[1] / "csdl" / "full.xml"
 
 PAGE = """\
 # People

@@ -10,9 +10,9 @@ import pytest
 from runtime.docs.docpages import Example, Page, read_page, read_text
 from tests.conftest import SEED_PAGE
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SEED = SEED_PAGE
-PAGES = Path(__file__).resolve().parent / "pages"
+PAGES = Path(__file__).resolve().parents[1] / "pages"
 STEM = "000_07ddc1617f89e2b3"
 
 

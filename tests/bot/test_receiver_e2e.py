@@ -209,7 +209,7 @@ def test_an_oversized_body_is_refused_unread_and_the_connection_closed(bot: Bot)
 
 
 def test_the_minimal_bot_example_runs() -> None:
-    example = Path(__file__).resolve().parent.parent / "examples" / "minimal_bot.py"
+    example = Path(__file__).resolve().parents[2] / "examples" / "minimal_bot.py"
     done = subprocess.run(
         [sys.executable, str(example), "--demo"], capture_output=True, text=True, timeout=60
     )

@@ -7,7 +7,7 @@ import pytest
 from codegen.closure import Scope, closure, everything, unknown_roots
 from codegen.model import Model
 from codegen.sources import load_sources
-from tests.test_plan import model_of, schema
+from tests.factories import model_of_schemas, schema
 
 DOC = schema(
     "t",
@@ -63,7 +63,7 @@ DOC = schema(
 
 @pytest.fixture(scope="module")
 def model() -> Model:
-    return model_of(DOC)
+    return model_of_schemas(DOC)
 
 
 @pytest.fixture(scope="module")

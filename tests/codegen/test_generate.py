@@ -234,7 +234,7 @@ def test_missing_metadata_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_metadata_errors_write_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    defects = Path(__file__).parent / "csdl" / "defects.xml"
+    defects = Path(__file__).parents[1] / "csdl" / "defects.xml"
     if not defects.is_file():
         pytest.skip(f"{defects} is not there")
     status = cli.main(["generate", "--metadata", str(defects), "--out", str(tmp_path / "pkg")])

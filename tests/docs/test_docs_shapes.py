@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from runtime.docs.docpages import Page, read_page, read_text
 from runtime.docs.examples import PageReport, check_pages
 
-PAGE = Path(__file__).parent / "pages" / "docs-shapes.md"
+PAGE = Path(__file__).parents[1] / "pages" / "docs-shapes.md"
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from sarif_pydantic import Sarif
 
 from runtime.cli import main
 
-PAGES = Path(__file__).parent / "pages"
+PAGES = Path(__file__).parents[1] / "pages"
 
 
 def test_sarif_is_valid_2_1_0_with_a_location_per_finding(

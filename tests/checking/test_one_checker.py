@@ -13,11 +13,12 @@ import pytest
 from generated import beta as generated
 from generated.beta import ODataCollection, ReadError, UnknownSubtype
 from generated.beta.microsoft_graph import Call, MediaConfig
+from runtime.checking.bodies import check_body
 from runtime.checking.resolve_type import type_request, type_response
 from runtime.checking.validate import TypeRef
-from runtime.docs.examples import check_body, check_page
+from runtime.docs.examples import check_page
 
-PAGE = Path(__file__).parent / "pages" / "list-participants.md"
+PAGE = Path(__file__).parents[1] / "pages" / "list-participants.md"
 PARTICIPANTS = TypeRef("microsoft.graph.participant", True)
 CALL = "microsoft.graph.call"
 
@@ -187,7 +188,7 @@ def test_a_notification_is_typed_once_and_read_in_the_checking_walk(
 
 
 def test_validate_body_reads_a_collection_type_as_a_page_of_items() -> None:
-    from runtime.docs.examples import validate_body
+    from runtime.checking.bodies import validate_body
 
     page = {"value": [{"id": "1", "isMuted": 1}], "@odata.count": 1}
     report = validate_body(page, type="Collection(microsoft.graph.participant)")

@@ -2,75 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import io
 import json
 import logging
 from collections.abc import Mapping
 from typing import Any
-from wsgiref.util import setup_testing_defaults
 
 import pytest
 
 from runtime.bot.notifications import Dispatcher, Notification, ResourceKind
 from runtime.bot.receiver import NotificationReceiver
-
-CALL = "/communications/calls/c1"
-BODY = json.dumps(
-    {
-        "@odata.type": "#microsoft.graph.commsNotifications",
-        "value": [
-            {
-                "changeType": "updated",
-                "resourceUrl": CALL,
-                "resourceData": {"@odata.type": "#microsoft.graph.call", "state": "established"},
-            },
-            {
-                "changeType": "created",
-                "resourceUrl": CALL + "/contentsharingsessions",
-                "resourceData": [{"id": "s1"}],
-            },
-        ],
-    }
-).encode()
-
-
-def call_wsgi(
-    app: NotificationReceiver,
-    body: bytes = BODY,
-    *,
-    method: str = "POST",
-    content_type: str | None = "application/json",
-    length: str | None = "auto",
-    headers: Mapping[str, str] | None = None,
-) -> tuple[str, dict[str, str], bytes, io.BytesIO]:
-    """Call the app as a WSGI server would; also return the input stream to see what was read."""
-    environ: dict[str, Any] = {"REQUEST_METHOD": method}
-    setup_testing_defaults(environ)
-    stream = io.BytesIO(body)
-    environ["wsgi.input"] = stream
-    if content_type is not None:
-        environ["CONTENT_TYPE"] = content_type
-    if length is not None:
-        environ["CONTENT_LENGTH"] = str(len(body)) if length == "auto" else length
-    for name, value in (headers or {}).items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    answered: dict[str, Any] = {}
-
-    def start_response(status: str, response_headers: list[tuple[str, str]]) -> None:
-        answered["status"] = status
-        answered["headers"] = dict(response_headers)
-
-    out = b"".join(app(environ, start_response))
-    return answered["status"], answered["headers"], out, stream
-
-
-def recorder() -> tuple[Dispatcher, list[Notification]]:
-    """A dispatcher whose one handler records what it gets."""
-    seen: list[Notification] = []
-    dispatcher = Dispatcher()
-    dispatcher.add(seen.append)
-    return dispatcher, seen
+from tests.bot.factory import BODY, CALL, call_asgi, call_wsgi, recorder
 
 
 def test_accepts_and_dispatches() -> None:
@@ -216,28 +157,6 @@ def test_a_custom_validator_is_used() -> None:
     status, _, out, _ = call_wsgi(NotificationReceiver(validator=refuse_all))
     assert status == "400 Bad Request"
     assert json.loads(out)["findings"][0]["code"] == "policy.refused"
-
-
-def call_asgi(
-    app: NotificationReceiver, method: str, headers: list[tuple[bytes, bytes]], chunks: list[bytes]
-) -> tuple[int, dict[bytes, bytes], bytes]:
-    """Drive the ASGI entry point the way an ASGI server would."""
-    incoming = [
-        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
-        for i, c in enumerate(chunks)
-    ]
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return incoming.pop(0)
-
-    async def send(message: Any) -> None:
-        sent.append(message)
-
-    scope = {"type": "http", "method": method, "headers": headers}
-    asyncio.run(app.asgi(scope, receive, send))
-    start, body = sent
-    return start["status"], dict(start["headers"]), body["body"]
 
 
 def test_asgi_accepts_a_body_in_chunks() -> None:

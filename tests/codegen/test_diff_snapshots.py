@@ -3,7 +3,7 @@
 Each snapshot holds the counts per kind of change and every change in a compact form (impact,
 kind, element, old → new; descriptions clipped). A difference fails with the start of a
 unified diff: review it, then refresh with `UPDATE_SNAPSHOTS=1 .venv/bin/pytest
-tests/test_diff_snapshots.py` and say in `tests/snapshots/diff/README.md` what you checked.
+tests/codegen/test_diff_snapshots.py` and say in `tests/snapshots/diff/README.md` what you checked.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The golden files in `tests/examples/` hold the expected report of each example o
 (one JSON file per example). After a deliberate change, rewrite them and review the diff against
 the page (see `tests/examples/README.md`):
 
-    UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_examples.py
+    UPDATE_GOLDEN=1 .venv/bin/pytest tests/docs/test_examples.py
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from runtime.checking.bodies import validate_body
 from runtime.checking.findings import Finding
 from runtime.docs.examples import (
     ExampleReport,
@@ -29,12 +30,11 @@ from runtime.docs.examples import (
     check_page,
     render_json,
     render_text,
-    validate_body,
 )
 from tests.conftest import SEED_PAGE, seed_page
 
 SEED = SEED_PAGE
-GOLDEN = Path(__file__).resolve().parent / "examples"
+GOLDEN = Path(__file__).resolve().parents[1] / "examples"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 CREATE_URL = "https://graph.microsoft.com/beta/communications/calls"
 
@@ -320,7 +320,8 @@ def test_seed_golden_findings(seed_reports: list[ExampleReport]) -> None:
             text = json.dumps(comparable(r), ensure_ascii=False, indent=2) + "\n"
             (GOLDEN / golden_name(r.id)).write_text(text, encoding="utf-8")
     assert {p.name for p in GOLDEN.glob("*.json")} == expected_files, (
-        "golden files and seed examples differ; run UPDATE_GOLDEN=1 pytest tests/test_examples.py"
+        "golden files and seed examples differ; "
+        "run UPDATE_GOLDEN=1 pytest tests/docs/test_examples.py"
     )
     for r in seed_reports:
         golden = json.loads((GOLDEN / golden_name(r.id)).read_text(encoding="utf-8"))

@@ -1,8 +1,8 @@
 """Fuzzing (issue 9): the JSON reader, the generated converter's read and the receiver's
 `handle()` and ASGI entry never raise and never answer 5xx, whatever they are given.
 
-CI runs a small fixed budget; `FUZZ_EXAMPLES=20000 pytest tests/test_fuzz_runtime.py` is the
-longer local run.
+CI runs a small fixed budget; `FUZZ_EXAMPLES=20000 pytest tests/checking/test_fuzz_runtime.py`
+is the longer local run.
 """
 
 from __future__ import annotations

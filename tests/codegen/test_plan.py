@@ -7,19 +7,13 @@ import ast
 import pytest
 
 from codegen.closure import everything
-from codegen.model import Model
 from codegen.plan import ClassPlan, PackagePlan, plan_package
 from codegen.render import docstring
-from tests.factories import edmx, model_from_text, schema
-
-
-def model_of(*schemas: str) -> Model:
-    """A model from `<Schema>` elements (see `tests.factories.schema`)."""
-    return model_from_text(edmx(*schemas))
+from tests.factories import model_of_schemas, schema
 
 
 def plan_of(*schemas: str) -> PackagePlan:
-    m = model_of(*schemas)
+    m = model_of_schemas(*schemas)
     assert not [d for d in m.diagnostics if d.severity == "error"], m.diagnostics
     return plan_package(m, everything(m))
 

@@ -26,6 +26,7 @@ from generated.beta.microsoft_graph import (
 )
 from runtime.bot.errors import InvalidBodyError
 from runtime.bot.requests import CallsRequests
+from runtime.checking.bodies import validate_body
 from runtime.checking.models import (
     DEFAULT_PACKAGES,
     Models,
@@ -38,9 +39,8 @@ from runtime.checking.models import (
 )
 from runtime.checking.validate import child_path
 from runtime.cli import main
-from runtime.docs.examples import validate_body
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CALLS = "communications/calls"
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from runtime.checking.resolve_type import Routes, type_request, type_response
 from runtime.docs.whole_metadata import whole_index
 
-CSDL = Path(__file__).parent / "csdl" / "routes.xml"
+CSDL = Path(__file__).parents[1] / "csdl" / "routes.xml"
 G = "https://graph.microsoft.com/v1.0"
 
 pytestmark = pytest.mark.slow

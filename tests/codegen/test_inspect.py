@@ -281,7 +281,7 @@ def split_snapshot(text: str) -> tuple[list[str], list[str]]:
 
 def test_diagnostics_snapshot(graph_model_with_calls: Model) -> None:
     """A new upstream defect shows up here as a diff. Review it; then, to accept it, run
-    `UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/test_inspect.py -k snapshot` and explain the
+    `UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/codegen/test_inspect.py -k snapshot` and explain the
     new class in the snapshot's header if it is one."""
     current = snapshot_lines(Policy().apply(graph_model_with_calls.diagnostics))
     header, recorded = split_snapshot(SNAPSHOT.read_text(encoding="utf-8"))

@@ -12,8 +12,8 @@ import pytest
 from runtime.bot import CallEvent, CallsClient, EventKind
 from runtime.bot.notifications import Dispatcher, Notification, parse_notifications
 from runtime.bot.tracker import CallTracker
+from tests.bot.factory import FakeTransport
 from tests.fakegraph import delta_body, roster_body
-from tests.test_bot import FakeTransport
 
 THREADS = 16
 STEPS = 200  # within the tracker's window of held deltas, whatever order the threads take

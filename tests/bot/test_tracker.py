@@ -4,73 +4,26 @@ from __future__ import annotations
 
 import random
 import threading
-from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime.bot.notifications import Dispatcher, Notification, parse_notifications
+from runtime.bot.notifications import Dispatcher, Notification
 from runtime.bot.tracker import CallTracker
-
-CALL_ID = "c1"
-CALL = f"/communications/calls/{CALL_ID}"
-
-
-def notification(change: str, url: str, data: Any) -> Notification:
-    """One parsed notification, typed exactly as the receiver would type it."""
-    raw = {"value": [{"changeType": change, "resourceUrl": url, "resourceData": data}]}
-    (n,) = parse_notifications(raw).notifications
-    return n
-
-
-def call_state(value: str, change: str = "updated") -> Notification:
-    return notification(change, CALL, {"@odata.type": "#microsoft.graph.call", "state": value})
-
-
-def person(pid: str, removed: bool = False) -> dict[str, Any]:
-    p: dict[str, Any] = {"@odata.type": "#microsoft.graph.participant", "id": pid}
-    if removed:
-        p["removedState"] = {"reason": "left"}
-    return p
-
-
-def full_roster(*ids: str) -> Notification:
-    return notification("updated", CALL + "/participants", [person(i) for i in ids])
-
-
-def delta(seq: int, *people: dict[str, Any]) -> Notification:
-    data = {
-        "@odata.type": "#microsoft.graph.deltaParticipants",
-        "sequenceNumber": seq,
-        "participants": list(people),
-    }
-    return notification("updated", CALL + "/participants", [data])
-
-
-def session(change: str, sid: str) -> Notification:
-    return notification(change, CALL + "/contentsharingsessions", [{"id": sid}])
-
-
-def operation(change: str, oid: str, status: str) -> Notification:
-    data = {"@odata.type": "#microsoft.graph.commsOperation", "id": oid, "status": status}
-    return notification(change, f"{CALL}/operations/{oid}", data)
-
-
-def run(*notifications: Notification) -> CallTracker:
-    tracker = CallTracker()
-    for n in notifications:
-        tracker.apply(n)
-    return tracker
-
-
-def summary(tracker: CallTracker) -> dict[str, Any]:
-    snapshot = tracker.get(CALL_ID)
-    assert snapshot is not None
-    return snapshot.summary()
-
-
-def codes(tracker: CallTracker) -> list[str]:
-    return [e.code for e in tracker.events()]
+from tests.bot.factory import (
+    CALL,
+    CALL_ID,
+    call_state,
+    codes,
+    delta,
+    full_roster,
+    notification,
+    operation,
+    person,
+    run,
+    session,
+    summary,
+)
 
 
 def test_establishing_after_established_stays_established() -> None:
