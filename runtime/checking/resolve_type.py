@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from .findings import Finding
-from .validate import DynamicType, SchemaIndex, TypeRef, child_path, default_index
+from .validate import DynamicType, SchemaIndex, TypeRef, default_index
 
 if TYPE_CHECKING:
     from .models import OperationFacts
@@ -545,6 +545,7 @@ def type_notification(value: Any, routes: Routes | None = None) -> BodyTyping:
         return BodyTyping(NOTIFICATIONS)
     if any(type(i) is dict and "subscriptionId" in i and "resourceUrl" not in i for i in items):
         return _change_notifications(r)
+    child_path = r.index.child_path
     for i, item in enumerate(items):
         if type(item) is not dict or "resourceData" not in item:
             continue

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .findings import Finding
 from .models import odata_of
-from .validate import CheckOutcome, DynamicType, SchemaIndex, TypeRef, check, child_path
+from .validate import CheckOutcome, DynamicType, SchemaIndex, TypeRef, check
 
 __all__ = ["RoundTrip", "diff", "roundtrip", "written_back"]
 
@@ -74,33 +74,37 @@ def written_back(
             ),
         )
     written = conv.write_value(outcome.value, declared.qname, collection=declared.collection)
-    findings = list(diff(value, written, "$"))
+    child_path = odata_of(conv).child_path
+    findings = list(diff(value, written, "$", child_path))
     for path, decided in (dynamic or {}).items():
         if path in outcome.dynamic:
             found, sub = odata_of(conv).get_path(value, path)
             again = conv.write_value(
                 outcome.dynamic[path], decided.type.qname, collection=decided.type.collection
             )
-            findings.extend(diff(sub, again, path) if found else ())
+            findings.extend(diff(sub, again, path, child_path) if found else ())
     return RoundTrip(not findings, tuple(findings))
 
 
-def diff(expected: Any, actual: Any, path: str = "$") -> Iterator[Finding]:
-    """A `roundtrip.mismatch` finding for each place where `actual` differs from `expected`."""
+def diff(
+    expected: Any, actual: Any, path: str, child_path: Callable[[str, str | int], str]
+) -> Iterator[Finding]:
+    """A `roundtrip.mismatch` finding for each place where `actual` differs from `expected`;
+    `child_path` is the models package's spelling of JSON paths."""
     if type(expected) is dict and type(actual) is dict:
         for key, value in expected.items():
             at = child_path(path, key)
             if key not in actual:
                 yield _mismatch(at, f"{key!r} was dropped (the body has {_show(value)})")
             else:
-                yield from diff(value, actual[key], at)
+                yield from diff(value, actual[key], at, child_path)
         for key, value in actual.items():
             if key not in expected:
                 yield _mismatch(child_path(path, key), f"{key!r} was added: {_show(value)}")
         return
     if type(expected) is list and type(actual) is list:
         for i, (e, a) in enumerate(zip(expected, actual, strict=False)):
-            yield from diff(e, a, f"{path}[{i}]")
+            yield from diff(e, a, f"{path}[{i}]", child_path)
         if len(expected) != len(actual):
             yield _mismatch(path, f"the body has {len(expected)} items, written {len(actual)}")
         return

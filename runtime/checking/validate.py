@@ -53,9 +53,7 @@ Finding codes (stable; golden files and callers depend on them):
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
@@ -74,7 +72,6 @@ __all__ = [
     "SchemaIndex",
     "TypeRef",
     "check",
-    "child_path",
     "default_index",
     "validate",
 ]
@@ -139,6 +136,9 @@ class SchemaIndex:
         self.package = package or type(converter).__module__.rpartition(".")[0]
         odata = odata_of(converter)
         self._dynamic_property = odata.DynamicProperty
+        # JSON paths are spelled by the package, so that a path the runtime builds names the
+        # same place as one its checker reports.
+        self.child_path: Callable[[str, str | int], str] = odata.child_path
         self.strict_converter = strict_converter or odata.ODataConverter(
             facts, self.package, strict=True
         )
@@ -169,21 +169,6 @@ def default_index() -> SchemaIndex:
     from .models import default_models
 
     return default_models().index
-
-
-_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
-
-
-def child_path(parent: str, key: str | int) -> str:
-    """The JSON path of `key` (a property name or an index) inside the value at `parent`.
-
-    Spelled exactly as the models packages' `_odata.child_path` (a test holds them together),
-    so that a path the runtime builds names the same place as one the checker reports."""
-    if isinstance(key, int):
-        return f"{parent}[{key}]"
-    if (key.isascii() and key.isidentifier()) or _IDENTIFIER.match(key):
-        return f"{parent}.{key}"
-    return f"{parent}[{json.dumps(key, ensure_ascii=False)}]"
 
 
 class CheckOutcome(NamedTuple):

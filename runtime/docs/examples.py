@@ -36,7 +36,7 @@ from ..checking.resolve_type import (
     type_request,
     type_response,
 )
-from ..checking.validate import Mode, SchemaIndex, TypeRef, child_path
+from ..checking.validate import Mode, SchemaIndex, TypeRef
 
 Policy = Literal["by-direction", "strict", "lenient"]
 """How strictly to validate: requests strict and received bodies lenient, or one mode for all."""
@@ -295,7 +295,7 @@ def _read_only(value: Any, typed: RequestTyping, index: SchemaIndex) -> tuple[Fi
             Finding(
                 "warning",
                 "property.read-only",
-                child_path("$", key),
+                index.child_path("$", key),
                 f"{qname}.{key} is {why}; {'an update' if update else 'a create'} body "
                 "should not carry it",
             )

@@ -37,7 +37,6 @@ from runtime.checking.models import (
     models_for,
     version_of_url,
 )
-from runtime.checking.validate import child_path
 from runtime.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -198,7 +197,11 @@ def test_a_type_outside_the_closure_says_how_to_get_it(capsys: pytest.CaptureFix
     key=st.one_of(st.text(max_size=8), st.integers(0, 99)),
 )
 def test_runtime_paths_are_spelled_as_the_package_spells_them(parent: str, key: str | int) -> None:
-    assert child_path(parent, key) == beta_odata.child_path(parent, key)
+    """The runtime has no spelling of its own: each index spells paths with its package's."""
+    for version in DEFAULT_PACKAGES:
+        spell = default_models(version).index.child_path
+        assert spell(parent, key) == beta_odata.child_path(parent, key)
+    assert default_models("beta").index.child_path is beta_odata.child_path
 
 
 # -- a vendored copy --------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 
 from generated.beta._odata import get_path
 from runtime.checking.roundtrip import diff, roundtrip
-from runtime.checking.validate import DynamicType, TypeRef
+from runtime.checking.validate import DynamicType, TypeRef, default_index
 
 CALL = TypeRef("microsoft.graph.call")
 
@@ -104,13 +104,13 @@ def test_dynamic_types_round_trip_through_the_decided_type() -> None:
     ],
 )
 def test_diff_reports_each_difference(expected: Any, actual: Any, paths: list[str]) -> None:
-    findings = list(diff(expected, actual))
+    findings = list(diff(expected, actual, "$", default_index().child_path))
     assert [f.path for f in findings] == paths
     assert all(f.code == "roundtrip.mismatch" and f.severity == "error" for f in findings)
 
 
 def test_mismatch_messages_show_both_values() -> None:
-    (finding,) = diff({"a": "before"}, {"a": "after"})
+    (finding,) = diff({"a": "before"}, {"a": "after"}, "$", default_index().child_path)
     assert '"before"' in finding.message and '"after"' in finding.message
 
 

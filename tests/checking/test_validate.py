@@ -11,7 +11,14 @@ import pytest
 
 from generated import beta as generated
 from runtime.checking.findings import Finding
-from runtime.checking.validate import DynamicType, Mode, SchemaIndex, TypeRef, child_path, validate
+from runtime.checking.validate import (
+    DynamicType,
+    Mode,
+    SchemaIndex,
+    TypeRef,
+    default_index,
+    validate,
+)
 
 CALL = "microsoft.graph.call"
 MODES: tuple[Mode, ...] = ("strict", "lenient")
@@ -358,6 +365,7 @@ def test_bad_mode_is_refused() -> None:
 
 
 def test_paths_quote_odd_keys() -> None:
+    child_path = default_index().child_path
     assert child_path("$", "a b") == '$["a b"]'
     assert child_path("$.x", "ok_1") == "$.x.ok_1"
 
