@@ -466,3 +466,20 @@ def test_any_cloud_or_version_text_parses_or_says_why(text: str) -> None:
             assert repr(text[:60]) in str(exc)
         else:
             assert parse(parsed) is parsed
+
+
+def test_a_body_mixing_two_models_packages_is_refused_with_the_part_named() -> None:
+    """One package writes a body: a beta object inside a v1.0 body gets a clear error, not a
+    half-written body."""
+    import generated.beta.microsoft_graph as beta
+    import generated.v1_0.microsoft_graph as v1
+
+    who = beta.InvitationParticipantInfo(identity=beta.IdentitySet(user=beta.Identity(id="u1")))
+    params = v1.CollectionOfParticipantInviteParameters(participants=[who])
+    with pytest.raises(TypeError, match=r"participants\[0\] is a generated\.beta object"):
+        CallsRequests(version="v1.0").action(params, call_id="c1")
+    same = v1.InvitationParticipantInfo(identity=v1.IdentitySet(user=v1.Identity(id="u1")))
+    request = CallsRequests(version="v1.0").action(
+        v1.CollectionOfParticipantInviteParameters(participants=[same]), call_id="c1"
+    )
+    assert b'"u1"' in request.body
