@@ -11,6 +11,10 @@ notification's `resourceData` is typed from its `resourceUrl`.
 - `check_as(direction, …)` checks and reads a body in one walk;
 - `validate_body(value, type=… | request=… | notification=True)` checks one parsed body and
   round-trips it; `check_body` does the same for a body already typed.
+
+Finding code (stable): `body.checked-as-response` — `validate_body` was given a body with a
+request that takes none (a `GET`, a `DELETE`, an action without parameters), so the body was
+checked as that request's response (info).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any, Literal, NamedTuple
 
 from .findings import DEFAULT_MAX_FINDINGS, Finding, has_errors
 from .models import Models, models_for
-from .resolve_type import routes_of, type_notification, type_request
+from .resolve_type import RequestTyping, routes_of, type_notification, type_request, type_response
 from .roundtrip import written_back
 from .validate import CheckOutcome, DynamicType, Mode, SchemaIndex, TypeRef, check, validate
 
@@ -185,6 +189,8 @@ def validate_body(
             raise ValueError(f"request must be 'METHOD URL', got {request!r}")
         handle = models_for(models, url=url.strip())
         typed = type_request(method, url.strip(), routes_of(handle.index))
+        if typed.body is None and typed.resolved and not has_errors(typed.findings):
+            return _check_as_response(value, typed, mode, handle)
         return check_body(
             value,
             typed.body,
@@ -204,4 +210,29 @@ def validate_body(
         dynamic=notified.dynamic,
         typing_findings=notified.findings,
         models=handle,
+    )
+
+
+def _check_as_response(
+    value: Any, typed: RequestTyping, mode: Mode | None, models: Models
+) -> BodyReport:
+    """A body given with a request that takes none is what that request answers: check it as
+    the response, rather than pass it unchecked."""
+    answer = type_response(None, typed)
+    received = DIRECTIONS["response"]
+    what = str(answer.type) if answer.type is not None else "no declared type"
+    note = Finding(
+        "info",
+        "body.checked-as-response",
+        "$",
+        f"{typed.method.upper()} {typed.url} takes no request body: the body was checked as its "
+        f"response ({what})",
+    )
+    return check_body(
+        value,
+        answer.type,
+        mode=mode or received.mode,
+        partial=received.partial,
+        typing_findings=(*typed.findings, note, *answer.findings),
+        models=models,
     )
