@@ -25,14 +25,10 @@ from .events import EventKind, Handler, TaskRunner
 from .notifications import Dispatcher
 from .operations import Operation
 from .requests import CallsRequests, GraphRequest
+from .resources import CallResource
 from .responses import raise_for_status
 from .store import StateStore
 from .transport import AsyncTransport, HttpResponse
-
-# The client works with the objects of any models package (beta, v1.0, a vendored copy): it
-# tells them apart by their CSDL type (`is_a`), never by one package's classes.
-CallResource = Any
-
 
 log = logging.getLogger("runtime.bot")
 

@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from ..checking.models import is_a
 from .errors import header
@@ -23,17 +23,12 @@ from .events import CallEvent, EventKind, Handler, Runner, call_log
 from .notifications import Dispatcher, Notification, ResourceKind
 from .operations import TERMINAL, CallEnded, Operation, OperationTimeout, status_of
 from .requests import CALL, PARTICIPANT, BoundAction, CallsRequests, GraphRequest
+from .resources import CallResource, CommsOperation, ODataObject, Participant
 from .responses import location_id, raise_for_status, read_action_result, read_body
 from .store import MemoryStore, StateStore, StoredCall
 from .tracker import TERMINATED, CallTracker
 
-# The client works with the objects of any models package (beta, v1.0, a vendored copy): it
-# tells them apart by their CSDL type (`is_a`), never by one package's classes.
 COMMS_OPERATION = "microsoft.graph.commsOperation"
-ODataObject = Any
-Call = Any
-CommsOperation = Any
-Participant = Any
 
 
 DEFAULT_KEEP_ALIVE = 15 * 60.0
@@ -92,7 +87,9 @@ def action_methods(
 class BaseCall:
     """What both faces' call handles share: the id, the resource, participants, handlers."""
 
-    def __init__(self, core: CallsCore[Any], call_id: str, origin: str, resource: Call | None):
+    def __init__(
+        self, core: CallsCore[Any], call_id: str, origin: str, resource: CallResource | None
+    ):
         self._core = core
         self.call_id = call_id
         self.origin = origin
@@ -103,7 +100,7 @@ class BaseCall:
         self.log = call_log(call_id)
 
     @property
-    def resource(self) -> Call | None:
+    def resource(self) -> CallResource | None:
         """The newest call resource seen (from a response, a GET or a notification)."""
         return self._resource
 
@@ -151,7 +148,7 @@ class CallsCore(Generic[H]):
         self,
         requests: CallsRequests,
         runner: Runner,
-        make_handle: Callable[[CallsCore[H], str, str, Call | None], H],
+        make_handle: Callable[[CallsCore[H], str, str, CallResource | None], H],
         *,
         store: StateStore | None = None,
         tracker: CallTracker | None = None,
@@ -194,7 +191,7 @@ class CallsCore(Generic[H]):
         """Receive the notifications a receiver's dispatcher dispatches."""
         dispatcher.add(self.ingest)
 
-    def adopt(self, call_id: str, origin: str, resource: Call | None) -> H:
+    def adopt(self, call_id: str, origin: str, resource: CallResource | None) -> H:
         """Keep a handle for a live call, and replay what arrived for it before."""
         with self._lock:
             handle = self.handles.get(call_id)
@@ -262,7 +259,7 @@ class CallsCore(Generic[H]):
             if len(self.handles) >= self.max_calls:
                 call_log(call_id).warning("incoming call not kept: %d calls live", self.max_calls)
                 return None
-            handle = self.adopt(call_id, "incoming", data)
+            handle = self.adopt(call_id, "incoming", cast(CallResource, data))
             self._queue(handle, CallEvent(EventKind.INCOMING, handle, call_id, "incoming"))
             return handle
         with self._lock:

@@ -18,12 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from .notifications import CANCELLATION, Notification
-
-# The client works with the objects of any models package (beta, v1.0, a vendored copy): it
-# tells them apart by their CSDL type (`is_a`), never by one package's classes.
-CommsOperation = Any
-Participant = Any
-
+from .resources import CommsOperation, Participant
 
 log = logging.getLogger("runtime.bot")
 

@@ -12,10 +12,7 @@ import threading
 from collections.abc import Callable, Generator
 from typing import Any
 
-# The client works with the objects of any models package (beta, v1.0, a vendored copy): it
-# tells them apart by their CSDL type (`is_a`), never by one package's classes.
-CommsOperation = Any
-
+from .resources import CommsOperation
 
 TERMINAL = frozenset({"completed", "failed"})
 

@@ -38,20 +38,18 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from ..checking.models import is_a
 from .notifications import Dispatcher, Notification, ResourceKind
-
-# The tracker works with the objects of any models package (beta, v1.0, a vendored copy): it
-# tells them apart by their CSDL type (`is_a`), never by one package's classes.
-ODataObject = Any
-Call = Any
-CommsOperation = Any
-ContentSharingSession = Any
-DeltaParticipants = Any
-Participant = Any
-
+from .resources import (
+    CallResource,
+    CommsOperation,
+    ContentSharingSession,
+    DeltaParticipants,
+    ODataObject,
+    Participant,
+)
 
 _STATE_RANK: Mapping[str, int] = {
     "incoming": 0,
@@ -91,7 +89,7 @@ class CallSnapshot:
 
     call_id: str
     state: str | None
-    call: Call | None
+    call: CallResource | None
     participants: Mapping[str, Participant]
     content_sharing_sessions: Mapping[str, ContentSharingSession]
     operations: Mapping[str, CommsOperation]
@@ -114,7 +112,7 @@ class CallSnapshot:
 class _CallRecord:
     call_id: str
     state: str | None = None
-    call: Call | None = None
+    call: CallResource | None = None
     participants: dict[str, Participant] = field(default_factory=dict)
     sessions: dict[str, ContentSharingSession] = field(default_factory=dict)
     ended_sessions: set[str] = field(default_factory=set)
@@ -251,7 +249,9 @@ class CallTracker:
             record = self._calls.get(call_id)
             return None if record is None else record.snapshot()
 
-    def glance(self, call_id: str) -> tuple[str | None, Call | None, dict[str, Participant]] | None:
+    def glance(
+        self, call_id: str
+    ) -> tuple[str | None, CallResource | None, dict[str, Participant]] | None:
         """State, call and a shallow copy of the roster, without deep copies (for diffing).
 
         The objects are the tracker's own: read them, never change them. None if unknown."""
@@ -287,7 +287,7 @@ class CallTracker:
 
     def _call(self, record: _CallRecord, n: Notification) -> None:
         data = n.resource_data
-        call: Call | None = data if is_a(data, "microsoft.graph.call") else None
+        call = cast(CallResource, data) if is_a(data, "microsoft.graph.call") else None
         new_state: str | None = None
         if call is not None and isinstance(call.state, str):
             new_state = str(call.state)
