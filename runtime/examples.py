@@ -17,6 +17,7 @@ receives, so leniently (`Policy`).
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from .findings import Finding, has_errors
-from .models import Models, models_for
+from .models import DEFAULT_VERSION, Models, models_for, version_of_url
 from .resolve_type import (
     RequestTyping,
     Routes,
@@ -143,30 +144,64 @@ class PageReport:
         return has_errors(self.findings) or any(e.outcome == "errors" for e in self.examples)
 
 
+class WholeDocuments(Protocol):
+    """The whole metadata of each API version (see `runtime.whole_metadata.WholeMetadata`)."""
+
+    def index(self, version: str | None) -> SchemaIndex | None: ...
+
+
 @dataclass
 class _Context:
     """What checking one page carries from example to example."""
 
     policy: Policy
     requests: dict[str, RequestTyping] = field(default_factory=dict)
-    # The whole document's routes, for requests outside the models package's closure.
+    # One whole document's routes for every version, for requests outside the models
+    # package's closure; else `wholes` gives each version's.
     whole: Routes | None = None
+    wholes: WholeDocuments | None = None
     # The index each request was typed against, when it is not the models package's.
     indexes: dict[str, SchemaIndex] = field(default_factory=dict)
-    # Given: every body is checked with it. Else each request's URL (`/beta/`, `/v1.0/`)
-    # chooses, and later bodies of the page use the last request's choice.
+    # Given: every body is checked with it. Else each request's URL (`/beta/`, `/v1.0/`), or
+    # the page's path, chooses the version, and later bodies use the last request's choice.
     models: Models | None = None
-    current: Models | None = None
+    page_version: str | None = None
+    version: str | None = None
+
+    def version_for(self, url: str | None = None) -> str:
+        """The API version of a body of this page (with the request URL, if it is one)."""
+        if url is not None and "/" in url:
+            self.version = version_of_url(url) or self.page_version or DEFAULT_VERSION
+        if self.version is None:
+            self.version = self.page_version or DEFAULT_VERSION
+        return self.version
 
     def models_for(self, url: str | None = None) -> Models:
         """The models package for a body of this page (with the request URL, if it is one)."""
-        if self.models is not None:
-            return self.models
-        if url is not None:
-            self.current = models_for(url=url) if "/" in url else self.current
-        if self.current is None:
-            self.current = models_for()
-        return self.current
+        version = self.version_for(url)
+        return self.models if self.models is not None else models_for(version=version)
+
+    def whole_routes(self) -> Routes | None:
+        """The whole document's routes for the current version, if there is such a document."""
+        if self.whole is not None or self.wholes is None:
+            return self.whole
+        index = self.wholes.index(self.version_for())
+        return routes_of(index) if index is not None else None
+
+
+# A version named in a page's path: a whole folder name (`…/beta/api/x.md`) or a part of one
+# set off by `-`, `_` or `.` (`graph-docs-v1.0-2021-07-16/`).
+_VERSION_IN_PATH = re.compile(r"(?:^|[-_.])(beta|v1\.0)(?=$|[-_]|\.(?!\d))", re.IGNORECASE)
+
+
+def version_of_path(path: str | Path) -> str | None:
+    """The API version a page's path names (`…/beta/api/x.md`, `graph-docs-v1.0-…/`), nearest
+    folder first; None when it names none."""
+    for part in reversed(Path(path).parts[:-1]):
+        found = _VERSION_IN_PATH.search(part)
+        if found is not None:
+            return found.group(1).lower()
+    return None
 
 
 def mode_for(kind: str, policy: Policy) -> Mode:
@@ -284,10 +319,11 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
         index: SchemaIndex | None = None
         if url and is_graph_url(url):
             typed = type_request(example.method or "", url, routes_of(models.index))
-            if context.whole is not None and _outside(typed, models):
-                outside = _type_outside(example.method or "", url, context.whole)
+            whole = context.whole_routes() if _outside(typed, models) else None
+            if whole is not None:
+                outside = _type_outside(example.method or "", url, whole)
                 if outside.resolved:
-                    typed, index = outside, context.whole.index
+                    typed, index = outside, whole.index
                     context.indexes[example.id] = index
                 elif not typed.resolved:
                     typed = outside
@@ -483,20 +519,28 @@ def check_pages(
     policy: Policy = "by-direction",
     models: Models | str | None = None,
     *,
-    whole: SchemaIndex | None = None,
+    whole: SchemaIndex | WholeDocuments | None = None,
 ) -> list[PageReport]:
     """Read each documentation page and check every example on it, with `models` (a handle or
-    an import name) or, by default, the committed package of each request URL's version; with
-    `whole` (the facts of a whole metadata document), requests outside that package's closure
-    are checked against it."""
+    an import name) or, by default, the committed package of each request's version (from its
+    URL, else the page's path); with `whole` (the facts of one whole metadata document, or a
+    `WholeMetadata` with one per version), requests outside that package's closure are checked
+    against the whole document of their version."""
     from .docpages import read_page
 
     handle = models_for(models) if models is not None else None
-    whole_routes = routes_of(whole) if whole is not None else None
+    whole_routes = routes_of(whole) if isinstance(whole, SchemaIndex) else None
+    wholes = None if isinstance(whole, SchemaIndex) else whole
     pages = []
     for path in paths:
         page = read_page(path)
-        context = _Context(policy, models=handle, whole=whole_routes)
+        context = _Context(
+            policy,
+            models=handle,
+            whole=whole_routes,
+            wholes=wholes,
+            page_version=version_of_path(path),
+        )
         examples = tuple(check_example(e, context) for e in page.examples)
         pages.append(PageReport(str(page.file), page.format, tuple(page.findings), examples))
     return pages

@@ -82,6 +82,8 @@ _GRAPH_HOST = re.compile(
     r"|canary\.graph\.microsoft\.com)(?:[/?#:]|$)",
     re.IGNORECASE,
 )
+# A namespace-qualified name (`microsoft.graph.doIt`), its last part captured.
+_QUALIFIED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\.([A-Za-z_]\w*)$")
 _KEY_SEGMENT = re.compile(r"^([^()]+)\((.*)\)$")
 _SUCCESS_BODY_STATUSES = frozenset({200, 201})
 _RESOLVED_LIMIT = 4096
@@ -260,6 +262,15 @@ class Routes:
             self._types_lowered = {q.lower(): q for q in self.index.facts.types}
         return self._types_lowered.get(name.lower())
 
+    def _misqualified(self, ref: TypeRef, segment: str) -> str | None:
+        """The operation a qualified name in another namespace (`other.ns.doIt`) stands for,
+        when `ref` binds one of that name: such a segment is a misnamed operation, not a key."""
+        found = _QUALIFIED.match(segment)
+        if found is None:
+            return None
+        op = self.operation(ref, found.group(1))
+        return op.qname if op is not None else None
+
     def _placeholder_member(self, qname: str) -> TypeRef | None:
         """What a placeholder standing for a property name (`thumbnails/{id}/{size}`) leads
         to: the one type that every non-key property of `qname` shares, else None."""
@@ -341,6 +352,12 @@ class Routes:
                     return None, f"{cast} is not derived from {state.qname} at {walked}"
                 state = TypeRef(cast, state.collection)
             elif state.collection:
+                misnamed = self._misqualified(state, segment)
+                if misnamed is not None:
+                    return None, (
+                        f"{segment!r} at {walked} names no operation of the metadata; "
+                        f"did you mean {misnamed}?"
+                    )
                 state = TypeRef(state.qname)  # a key addresses one member
             elif state.qname not in types:
                 return None, f"{state.qname} at {walked} has no segments below it"

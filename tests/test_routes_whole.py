@@ -256,3 +256,12 @@ def test_a_version_graph_does_not_have_is_named(routes: Routes) -> None:
 def test_the_service_root_and_metadata_are_untyped_not_unknown(routes: Routes, url: str) -> None:
     typed = type_request("GET", url, routes)
     assert [f.code for f in typed.findings] == ["request.untyped-body"]
+
+
+def test_an_operation_in_another_namespace_is_not_taken_for_a_key(routes: Routes) -> None:
+    typed = type_request("POST", G + "/apps/other.ns.createOrGet", routes)
+    (finding,) = typed.findings
+    assert finding.code == "request.unknown-route"
+    assert "did you mean test.routes.createOrGet?" in finding.message
+    # A key with dots that names no operation stays a key.
+    assert type_request("GET", G + "/apps/contoso.example.com", routes).resolved
