@@ -12,8 +12,11 @@ Finding codes:
 - `request.deprecated-path` — the request uses a deprecated root such as `/app` (warning).
 - `request.unknown-route` — no route of the metadata matches the URL (error): the body can't be
   typed, so it is not validated.
-- `request.untyped-body` — a `$ref`, `$value`, `$count` or `$batch` request, or one on a
-  primitive or stream property: the route is checked, the body is not typed (info).
+- `request.untyped-body` — a `$ref`, `$value`, `$count`, `$metadata` or `$batch` request (a
+  batch's items are typed by `runtime.examples`), the service root, or one on a primitive or
+  stream property: the route is checked, the body is not typed (info).
+- `request.implicit-cast` — a bound operation of a type derived from the one the URL
+  addresses, reached without the cast segment (info).
 - `request.bad-method` — the route exists but not for this method (error).
 - `response.no-request` — a response with a body but no request to type it from (warning).
 - `response.unexpected-body` — a success response with a body where the operation returns
