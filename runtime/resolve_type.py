@@ -272,7 +272,11 @@ class Routes:
         if found is None:
             return None
         op = self.operation(ref, found.group(1))
-        return op.qname if op is not None else None
+        if op is None or op.qname.split(".", 1)[0].lower() != segment.split(".", 1)[0].lower():
+            # Only a name of the operation's own family (`microsoft.…`) is taken for it: a key
+            # such as `first.last.delta` stays a key.
+            return None
+        return op.qname
 
     def _placeholder_member(self, qname: str) -> TypeRef | None:
         """What a placeholder standing for a property name (`thumbnails/{id}/{size}`) leads

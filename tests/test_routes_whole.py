@@ -259,9 +259,22 @@ def test_the_service_root_and_metadata_are_untyped_not_unknown(routes: Routes, u
 
 
 def test_an_operation_in_another_namespace_is_not_taken_for_a_key(routes: Routes) -> None:
-    typed = type_request("POST", G + "/apps/other.ns.createOrGet", routes)
+    typed = type_request("POST", G + "/apps/test.other.createOrGet", routes)
     (finding,) = typed.findings
     assert finding.code == "request.unknown-route"
     assert "did you mean test.routes.createOrGet?" in finding.message
     # A key with dots that names no operation stays a key.
     assert type_request("GET", G + "/apps/contoso.example.com", routes).resolved
+    # So does one that ends like an operation but is not of the operation's family.
+    assert type_request("GET", G + "/apps/first.last.createOrGet", routes).resolved
+
+
+@settings(max_examples=60, deadline=None)
+@given(path=st.text(alphabet="ab/()'=:%{}", max_size=30))
+def test_splitting_a_path_loses_nothing(path: str) -> None:
+    from runtime.resolve_type import _path_pieces
+
+    pieces = _path_pieces(path)
+    assert "/".join(pieces) == path
+    # Only parentheses that close keep a `/` inside one piece.
+    assert all("/" not in p or p.count("(") > 0 for p in pieces)

@@ -227,3 +227,37 @@ def test_each_request_is_checked_against_its_versions_document(
     assert with_overlay.package != alone.package
     assert "email" in with_overlay.properties("test.app.person")
     assert "email" not in alone.properties("test.app.person")
+
+
+@pytest.mark.slow
+def test_the_cli_takes_a_document_per_version_or_one_for_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    import runtime.whole_metadata
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    page = _csdl_like(
+        tmp_path,
+        "page.md",
+        "```http\nPATCH https://graph.microsoft.com/v1.0/drive/items/7\n"
+        'Content-Type: application/json\n\n{"name": "a.txt"}\n```\n',
+    )
+
+    def codes(*options: str) -> tuple[str | None, list[str]]:
+        main(["examples", str(page), "--json", *options])
+        (report,) = json.loads(capsys.readouterr().out)
+        return report["type"], [f["code"] for f in report["findings"]]
+
+    typed = ("test.routes.driveItem", ["request.outside-package"])
+    assert codes("--metadata", f"v1.0={ROUTES}") == typed
+    assert codes("--metadata", str(ROUTES)) == typed  # bare: every version
+    # A document for the other version only leaves this request to the models package.
+    assert codes("--metadata", f"beta={ROUTES}") == (None, ["request.unknown-route"])
+    # The pinned documents are the default, and --no-metadata does without them.
+    monkeypatch.setattr(
+        runtime.whole_metadata, "pinned_documents", lambda config=None: {"v1.0": Document(ROUTES)}
+    )
+    assert codes() == typed
+    assert codes("--no-metadata") == (None, ["request.unknown-route"])
