@@ -22,7 +22,15 @@ from .checking.bodies import validate_body as check_value
 from .checking.findings import has_errors
 from .checking.models import DEFAULT_PACKAGES, default_models, load_models
 from .checking.validate import SchemaIndex
-from .docs.examples import ExampleReport, PageReport, Policy, check_pages, render_json, render_text
+from .docs.examples import (
+    ExampleReport,
+    PageReport,
+    Policy,
+    WholeDocuments,
+    check_pages,
+    render_json,
+    render_text,
+)
 from .docs.lenient_json import JsonLimits, parse_lenient
 from .emulator.server import DEFAULT_APP_ID
 
@@ -102,14 +110,7 @@ def cmd_examples(args: argparse.Namespace) -> int:
         except BaselineError as exc:
             raise InputError(str(exc)) from None
     policy: Policy = "strict" if args.strict else "lenient" if args.lenient else "by-direction"
-    whole = None
-    if args.metadata:
-        from .docs.whole_metadata import MetadataUnavailable, whole_index
-
-        try:
-            whole = whole_index(args.metadata, progress=sys.stderr.isatty())
-        except MetadataUnavailable as exc:
-            raise InputError(str(exc)) from None
+    whole = _whole_metadata(args.metadata or [], pinned=not args.no_metadata)
     try:
         pages = _check_with_progress(paths, policy, args.models, whole)
     except (OSError, UnicodeDecodeError) as exc:
@@ -146,6 +147,52 @@ def cmd_examples(args: argparse.Namespace) -> int:
     return 0 if any(p.examples for p in pages) else 2
 
 
+def _whole_metadata(given: list[str], *, pinned: bool) -> WholeDocuments | None:
+    """Each API version's whole document: as given by `--metadata` (`v1.0=PATH`, `beta=PATH`,
+    a bare PATH for every version), else the pinned inputs of the sources config when they are
+    present (a checkout with ../shared, or an install with the codegen extra and
+    $GRAPH_MODELS_SHARED); generated and loaded only when a request needs one."""
+    try:
+        from .docs.whole_metadata import (
+            ANY_VERSION,
+            MetadataUnavailable,
+            WholeMetadata,
+            parse_metadata_options,
+        )
+    except ImportError:
+        if given:
+            raise InputError(
+                "--metadata needs the codegen extra (pip install 'graph-calls-models[codegen]')"
+            ) from None
+        return None  # an install without the generator: the models packages only
+    try:
+        documents = parse_metadata_options(given)
+    except MetadataUnavailable as exc:
+        raise InputError(str(exc)) from None
+    if pinned and ANY_VERSION not in documents:
+        from .docs import whole_metadata
+
+        for version, document in whole_metadata.pinned_documents().items():
+            documents.setdefault(version, document)
+    return _Whole(WholeMetadata(documents, progress=sys.stderr.isatty())) if documents else None
+
+
+class _Whole:
+    """Whole documents whose failure to generate or load is a usage error (exit 2)."""
+
+    def __init__(self, inner: WholeDocuments) -> None:
+        self.inner = inner
+
+    def index(self, version: str | None) -> SchemaIndex | None:
+        """The facts of `version`'s whole document, or None."""
+        from .docs.whole_metadata import MetadataUnavailable
+
+        try:
+            return self.inner.index(version)
+        except MetadataUnavailable as exc:
+            raise InputError(str(exc)) from None
+
+
 _PAGE_SUFFIXES = (".md", ".markdown", ".txt")
 
 
@@ -168,7 +215,7 @@ def _expand(names: Sequence[str]) -> list[str]:
 
 
 def _check_with_progress(
-    paths: list[str], policy: Policy, models: str | None, whole: SchemaIndex | None
+    paths: list[str], policy: Policy, models: str | None, whole: WholeDocuments | None
 ) -> list[PageReport]:
     """Check the pages, counting them on stderr when it is a terminal and there are many."""
     if len(paths) < 20 or not sys.stderr.isatty():
@@ -316,9 +363,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per body")
     p.add_argument(
         "--metadata",
-        metavar="PATH",
-        help="a whole $metadata document: requests outside the models package are checked "
-        "against it (generated once into ~/.cache/graph-calls-models; needs the codegen extra)",
+        metavar="[VERSION=]PATH",
+        action="append",
+        help="a whole $metadata document for one API version (v1.0=PATH, beta=PATH; repeatable) "
+        "or, bare, for every version: requests outside the models package are checked against "
+        "the document of their version (generated once into ~/.cache/graph-calls-models; needs "
+        "the codegen extra). Default: the pinned inputs of metadata/sources.toml, when present",
+    )
+    p.add_argument(
+        "--no-metadata",
+        action="store_true",
+        help="don't use the pinned whole documents: check with the models packages only",
     )
     p.add_argument(
         "--sarif", metavar="FILE", help="also write the findings as SARIF 2.1.0 (for code scanning)"

@@ -62,6 +62,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(autouse=True)
+def _no_pinned_whole_documents(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`examples` uses the pinned whole documents by default, generating one on first need (a
+    minute, into the user's cache): tests get none, and test `pinned_documents` itself with a
+    config of their own (tests/docs/test_whole_versions.py)."""
+    import runtime.docs.whole_metadata
+
+    monkeypatch.setattr(runtime.docs.whole_metadata, "pinned_documents", lambda config=None: {})
+
+
 def seed_page() -> Path:
     """The seed documentation page; skips the test, saying why, when it is absent."""
     if not SEED_PAGE.is_file():

@@ -12,8 +12,11 @@ Finding codes:
 - `request.deprecated-path` — the request uses a deprecated root such as `/app` (warning).
 - `request.unknown-route` — no route of the metadata matches the URL (error): the body can't be
   typed, so it is not validated.
-- `request.untyped-body` — a `$ref`, `$value`, `$count` or `$batch` request, or one on a
-  primitive or stream property: the route is checked, the body is not typed (info).
+- `request.untyped-body` — a `$ref`, `$value`, `$count`, `$metadata` or `$batch` request (a
+  batch's items are typed by `runtime.docs.examples`), the service root, or one on a primitive or
+  stream property: the route is checked, the body is not typed (info).
+- `request.implicit-cast` — a bound operation of a type derived from the one the URL
+  addresses, reached without the cast segment (info).
 - `request.bad-method` — the route exists but not for this method (error).
 - `response.no-request` — a response with a body but no request to type it from (warning).
 - `response.unexpected-body` — a success response with a body where the operation returns
@@ -34,7 +37,7 @@ Finding codes:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -70,13 +73,20 @@ _SYSTEM_SEGMENTS: Mapping[str, str] = {
     "$value": "the body and response are the raw stream",
     "$count": "the response is a plain number",
     "$batch": "a JSON batch of requests",
+    "$metadata": "the response is the metadata document (CSDL XML)",
 }
+# A first segment that looks like an API version but is none of Graph's (`/v1/`, `/v2.0/`).
+_VERSION_LIKE = re.compile(r"^v\d+(?:\.\d+)*$", re.IGNORECASE)
+# System segments that stand alone after the version, with no resource before them.
+_SERVICE_SEGMENTS = frozenset({"$batch", "$metadata"})
 _ABSOLUTE_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _GRAPH_HOST = re.compile(
     r"^https?://(?:(?:dod-)?graph\.microsoft\.(?:com|us)|microsoftgraph\.chinacloudapi\.cn"
     r"|canary\.graph\.microsoft\.com)(?:[/?#:]|$)",
     re.IGNORECASE,
 )
+# A namespace-qualified name (`microsoft.graph.doIt`), its last part captured.
+_QUALIFIED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\.([A-Za-z_]\w*)$")
 _KEY_SEGMENT = re.compile(r"^([^()]+)\((.*)\)$")
 _SUCCESS_BODY_STATUSES = frozenset({200, 201})
 _RESOLVED_LIMIT = 4096
@@ -89,6 +99,8 @@ class Target:
     type: TypeRef | None
     operation: OperationFacts | None = None
     path: str = ""
+    # Why the route needed a cast the URL left out (`request.implicit-cast` notes).
+    implicit: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +199,36 @@ class Routes:
                 return found
         return None
 
+    def derived_operation(self, ref: TypeRef, name: str) -> tuple[OperationFacts | None, str]:
+        """The operation `name` bound to types derived from `ref`, for a URL that leaves out
+        the cast (as docs pages often do for navigation too), with the names of those types; or
+        None and why not, when they bind it with different parameters (no one body type)."""
+        lowered = name.lower()
+        found: dict[str, OperationFacts] = {}
+        for derived in sorted(self.index.assignable(ref.qname) - {ref.qname}):
+            op = self._operations.get((derived, ref.collection), {}).get(lowered)
+            if op is not None:
+                found.setdefault(derived, op)
+        if not found:
+            return None, ""
+        shapes = {
+            (
+                frozenset(
+                    (p.name, p.type, p.collection)
+                    for p in self.index.properties(op.parameters).values()
+                ),
+                op.return_type,
+                op.kind,
+            )
+            for op in found.values()
+        }
+        if len(shapes) > 1:
+            return None, (
+                f"{name!r} is bound to several types derived from {ref.qname} "
+                f"({', '.join(found)}) with different parameters: the URL needs the cast"
+            )
+        return next(iter(found.values())), ", ".join(found)
+
     def operations_of(self, ref: TypeRef) -> list[str]:
         """Names of the operations bound to `ref`, for messages."""
         names = {
@@ -223,6 +265,29 @@ class Routes:
             self._types_lowered = {q.lower(): q for q in self.index.facts.types}
         return self._types_lowered.get(name.lower())
 
+    def _misqualified(self, ref: TypeRef, segment: str) -> str | None:
+        """The operation a qualified name in another namespace (`other.ns.doIt`) stands for,
+        when `ref` binds one of that name: such a segment is a misnamed operation, not a key."""
+        found = _QUALIFIED.match(segment)
+        if found is None:
+            return None
+        op = self.operation(ref, found.group(1))
+        if op is None or op.qname.split(".", 1)[0].lower() != segment.split(".", 1)[0].lower():
+            # Only a name of the operation's own family (`microsoft.…`) is taken for it: a key
+            # such as `first.last.delta` stays a key.
+            return None
+        return op.qname
+
+    def _placeholder_member(self, qname: str) -> TypeRef | None:
+        """What a placeholder standing for a property name (`thumbnails/{id}/{size}`) leads
+        to: the one type that every non-key property of `qname` shares, else None."""
+        props = [p for p in self.index.properties(qname).values() if not p.key]
+        kinds = {(p.type, p.collection) for p in props}
+        if len(kinds) != 1:
+            return None
+        qtype, collection = kinds.pop()
+        return TypeRef(qtype, collection)
+
     def _member(self, qname: str, name: str) -> TypeRef | None:
         """The type a navigation or structural property `name` of `qname` (or, as Graph's docs
         often leave out the cast, of a type derived from it) leads to."""
@@ -247,6 +312,8 @@ class Routes:
             return None, f"no entity set, singleton or root named {first!r}"
         types = self.index.facts.types
         after_function = False
+        # Bound operations reached through a type derived from the one addressed.
+        implicit: list[str] = []
         for i in range(rest, len(segments)):
             segment = segments[i]
             walked = "/" + "/".join(segments[:i])
@@ -261,43 +328,70 @@ class Routes:
                 continue
             after_function = False
             op = self.operation(state, segment) if state.qname in types else None
+            cast = None if op is not None else self._type_named(segment.removeprefix("#"))
+            member = None
+            if op is None and cast is None and not state.collection and state.qname in types:
+                member = self._member(state.qname, segment)
+                if member is None and _is_placeholder(segment):
+                    member = self._placeholder_member(state.qname)
+                if member is None:
+                    op, derived = self.derived_operation(state, segment)
+                    if op is None and derived:
+                        return None, f"{derived} at {walked}"
+                    if op is not None:
+                        implicit.append(
+                            f"{op.qname} is bound to {derived}, derived from {state.qname}: "
+                            f"the URL leaves out the cast before /{segment}"
+                        )
             if op is not None:
                 if i == len(segments) - 1 or (
                     _is_parameters(segments[i + 1]) and i == len(segments) - 2
                 ):
-                    return Target(state, op, walked), ""
+                    return Target(state, op, walked, tuple(implicit)), ""
                 if op.kind != "function" or op.return_type is None:
                     return None, f"{op.qname} at {walked} must be the last segment"
                 # A function composes: the path goes on from what it returns.
                 state = TypeRef(op.return_type, op.return_collection)
                 after_function = True
                 continue
-            cast = self._type_named(segment.removeprefix("#"))
             if cast is not None:
                 if cast not in self.index.assignable(state.qname):
                     return None, f"{cast} is not derived from {state.qname} at {walked}"
                 state = TypeRef(cast, state.collection)
             elif state.collection:
+                misnamed = self._misqualified(state, segment)
+                if misnamed is not None:
+                    return None, (
+                        f"{segment!r} at {walked} names no operation of the metadata; "
+                        f"did you mean {misnamed}?"
+                    )
                 state = TypeRef(state.qname)  # a key addresses one member
             elif state.qname not in types:
                 return None, f"{state.qname} at {walked} has no segments below it"
+            elif member is None:
+                known = sorted(
+                    p.name for p in self.index.properties(state.qname).values() if p.navigation
+                ) + self.operations_of(state)
+                shown = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
+                return None, (
+                    f"{state.qname} at {walked} has no property or bound operation "
+                    f"{segment!r} (known: {shown or 'none'})"
+                )
             else:
-                member = self._member(state.qname, segment)
-                if member is None:
-                    known = sorted(
-                        p.name for p in self.index.properties(state.qname).values() if p.navigation
-                    ) + self.operations_of(state)
-                    shown = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
-                    return None, (
-                        f"{state.qname} at {walked} has no property or bound operation "
-                        f"{segment!r} (known: {shown or 'none'})"
-                    )
                 state = member
-        return Target(state, None, "/" + "/".join(segments)), ""
+        return Target(state, None, "/" + "/".join(segments), tuple(implicit)), ""
 
 
 def _is_parameters(segment: str) -> bool:
     return segment.startswith("(") and segment.endswith(")")
+
+
+_PLACEHOLDER = re.compile(r"^(?:\{[^{}]*\}|<[^<>]*>|\[[^\[\]]*\])$")
+
+
+def _is_placeholder(segment: str) -> bool:
+    """A segment the docs write for a value to fill in: `{size}`, `<id>`, `[name]`."""
+    return _PLACEHOLDER.match(segment) is not None
 
 
 def route_segments(url: str) -> list[str]:
@@ -311,7 +405,7 @@ def _route_segments(url: str) -> tuple[str, ...]:
     path = urlsplit(url.strip()).path
     segments: list[str] = []
     in_drive_path = False
-    for raw in path.split("/"):
+    for raw in _path_pieces(path):
         segment = unquote(raw)
         if not segment:
             continue
@@ -333,6 +427,29 @@ def _route_segments(url: str) -> tuple[str, ...]:
     return tuple(segments)
 
 
+def _path_pieces(path: str) -> list[str]:
+    """The path split at each `/`, except inside the parentheses of a key or of a function's
+    parameters (`getByPath(path='/sites/a')`), which are kept whole when they close later."""
+    pieces = path.split("/")
+    joined: list[str] = []
+    i = 0
+    while i < len(pieces):
+        piece = pieces[i]
+        depth = piece.count("(") - piece.count(")")
+        if depth > 0:
+            # Join up to the piece that balances the parentheses; if none does, a lone `(`
+            # (a file name in a drive path) leaves the path as it was split.
+            total, j = depth, i + 1
+            while j < len(pieces) and total > 0:
+                total += pieces[j].count("(") - pieces[j].count(")")
+                j += 1
+            if total <= 0:
+                piece, i = "/".join(pieces[i:j]), j - 1
+        joined.append(piece)
+        i += 1
+    return joined
+
+
 def default_routes() -> Routes:
     """The routes over the default models package's facts, built once per process."""
     return routes_of(default_index())
@@ -352,7 +469,16 @@ def type_request(method: str, url: str, routes: Routes | None = None) -> Request
     method = method.upper()
     segments = route_segments(url)
     findings: list[Finding] = []
-    if segments and segments[-1].lower() in _SYSTEM_SEGMENTS:
+    if not url.strip():
+        return _unknown(method, "(no URL)", "the request line has no URL")
+    if not segments:
+        note = Finding(
+            "info", "request.untyped-body", "$", f"{method} {url}: the service document; not typed"
+        )
+        return RequestTyping(method, url, None, findings=(note,), resolved=False)
+    if _VERSION_LIKE.match(segments[0]) and segments[0].lower() not in _VERSIONS:
+        return _unknown(method, url, f"{segments[0]!r} is not a Graph API version (v1.0 or beta)")
+    if segments[-1].lower() in _SYSTEM_SEGMENTS:
         return _type_system(method, url, segments, r)
     if segments and segments[0].lower() in DEPRECATED_ROOTS:
         instead = DEPRECATED_ROOTS[segments[0].lower()]
@@ -366,16 +492,11 @@ def type_request(method: str, url: str, routes: Routes | None = None) -> Request
         )
     target, why = r.resolve(segments)
     if target is None or target.type is None:
-        findings.append(
-            Finding(
-                "error",
-                "request.unknown-route",
-                "$",
-                f"{method} {url} matches no route of the metadata: {why}; "
-                "the body was not validated",
-            )
-        )
-        return RequestTyping(method, url, None, findings=tuple(findings), resolved=False)
+        return _unknown(method, url, why, findings)
+    findings.extend(
+        Finding("info", "request.implicit-cast", "$", f"{method} {url}: {why}")
+        for why in target.implicit
+    )
     op = target.operation
     if op is not None:
         allowed = "POST" if op.kind == "action" else "GET"
@@ -416,21 +537,25 @@ def type_request(method: str, url: str, routes: Routes | None = None) -> Request
     return RequestTyping(method, url, None, findings=tuple(findings))
 
 
+def _unknown(method: str, url: str, why: str, findings: Iterable[Finding] = ()) -> RequestTyping:
+    """A request no route matches: `request.unknown-route`, and nothing more can be typed."""
+    unknown = Finding(
+        "error",
+        "request.unknown-route",
+        "$",
+        f"{method} {url} matches no route of the metadata: {why}; the body was not validated",
+    )
+    return RequestTyping(method, url, None, findings=(*findings, unknown), resolved=False)
+
+
 def _type_system(method: str, url: str, segments: list[str], r: Routes) -> RequestTyping:
     """`$ref`, `$value`, `$count` after a resource, and `$batch`: the route is checked, the body
     (a reference, a stream, a number, a batch) is not typed."""
     last = segments[-1].lower()
-    if last != "$batch" or len(segments) > 1:
+    if last not in _SERVICE_SEGMENTS or len(segments) > 1:
         target, why = r.resolve(segments[:-1])
         if target is None or target.type is None:
-            unknown = Finding(
-                "error",
-                "request.unknown-route",
-                "$",
-                f"{method} {url} matches no route of the metadata: {why}; "
-                "the body was not validated",
-            )
-            return RequestTyping(method, url, None, findings=(unknown,), resolved=False)
+            return _unknown(method, url, why)
     what = _SYSTEM_SEGMENTS[last]
     note = Finding("info", "request.untyped-body", "$", f"{method} {url}: {what}; not typed")
     return RequestTyping(method, url, None, findings=(note,), resolved=False)

@@ -16,19 +16,21 @@ what it receives, so leniently (`Policy`).
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from ..checking.bodies import DIRECTIONS, BodyReport, check_body, in_package
-from ..checking.findings import Finding, has_errors
-from ..checking.models import Models, models_for
+from ..checking.findings import Finding, Severity, has_errors
+from ..checking.models import DEFAULT_VERSION, Models, models_for, version_of_url
 from ..checking.resolve_type import (
     RequestTyping,
     Routes,
     is_graph_url,
+    route_segments,
     routes_of,
     type_bodiless_response,
     type_external_request,
@@ -133,30 +135,67 @@ class PageReport:
         return has_errors(self.findings) or any(e.outcome == "errors" for e in self.examples)
 
 
+class WholeDocuments(Protocol):
+    """The whole metadata of each API version (see `runtime.docs.whole_metadata.WholeMetadata`)."""
+
+    def index(self, version: str | None) -> SchemaIndex | None: ...
+
+
 @dataclass
 class _Context:
     """What checking one page carries from example to example."""
 
     policy: Policy
     requests: dict[str, RequestTyping] = field(default_factory=dict)
-    # The whole document's routes, for requests outside the models package's closure.
+    # One whole document's routes for every version, for requests outside the models
+    # package's closure; else `wholes` gives each version's.
     whole: Routes | None = None
+    wholes: WholeDocuments | None = None
     # The index each request was typed against, when it is not the models package's.
     indexes: dict[str, SchemaIndex] = field(default_factory=dict)
-    # Given: every body is checked with it. Else each request's URL (`/beta/`, `/v1.0/`)
-    # chooses, and later bodies of the page use the last request's choice.
+    # Given: every body is checked with it. Else each request's URL (`/beta/`, `/v1.0/`), or
+    # the page's path, chooses the version, and later bodies use the last request's choice.
     models: Models | None = None
-    current: Models | None = None
+    # The requests of each JSON batch on the page (by the batch's example id), by item id.
+    batches: dict[str, dict[str, _BatchItem]] = field(default_factory=dict)
+    page_version: str | None = None
+    version: str | None = None
+
+    def version_for(self, url: str | None = None) -> str:
+        """The API version of a body of this page (with the request URL, if it is one)."""
+        if url is not None and "/" in url:
+            self.version = version_of_url(url) or self.page_version or DEFAULT_VERSION
+        if self.version is None:
+            self.version = self.page_version or DEFAULT_VERSION
+        return self.version
 
     def models_for(self, url: str | None = None) -> Models:
         """The models package for a body of this page (with the request URL, if it is one)."""
-        if self.models is not None:
-            return self.models
-        if url is not None:
-            self.current = models_for(url=url) if "/" in url else self.current
-        if self.current is None:
-            self.current = models_for()
-        return self.current
+        version = self.version_for(url)
+        return self.models if self.models is not None else models_for(version=version)
+
+    def whole_routes(self) -> Routes | None:
+        """The whole document's routes for the current version, if there is such a document."""
+        if self.whole is not None or self.wholes is None:
+            return self.whole
+        index = self.wholes.index(self.version_for())
+        return routes_of(index) if index is not None else None
+
+
+_ABSOLUTE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+# A version named in a page's path: a whole folder name (`…/beta/api/x.md`) or a part of one
+# set off by `-`, `_` or `.` (`graph-docs-v1.0-2021-07-16/`).
+_VERSION_IN_PATH = re.compile(r"(?:^|[-_.])(beta|v1\.0)(?=$|[-_]|\.(?!\d))", re.IGNORECASE)
+
+
+def version_of_path(path: str | Path) -> str | None:
+    """The API version a page's path names (`…/beta/api/x.md`, `graph-docs-v1.0-…/`), nearest
+    folder first; None when it names none."""
+    for part in reversed(Path(path).parts[:-1]):
+        found = _VERSION_IN_PATH.search(part)
+        if found is not None:
+            return found.group(1).lower()
+    return None
 
 
 def mode_for(kind: str, policy: Policy) -> Mode:
@@ -175,45 +214,24 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
     models = context.models_for(example.url if kind == "request" else None)
     if kind == "request":
         url = example.url or ""
-        # Set when the request is typed against the whole document instead of `models`.
-        index: SchemaIndex | None = None
-        if url and is_graph_url(url):
-            typed = type_request(example.method or "", url, routes_of(models.index))
-            if context.whole is not None and _outside(typed, models):
-                outside = _type_outside(example.method or "", url, context.whole)
-                if outside.resolved:
-                    typed, index = outside, context.whole.index
-                    context.indexes[example.id] = index
-                elif not typed.resolved:
-                    typed = outside
-        else:
-            typed = type_external_request(example.method or "", url or "(no URL)")
+        typed, index = _type_any_request(example.method or "", url, models, context)
+        if index is not None:
+            context.indexes[example.id] = index
         context.requests[example.id] = typed
-        if has_body:
-            value, cased = example.value, tuple[Finding, ...]()
-            if typed.operation is not None and typed.body is not None:
-                value, cased = _parameter_case(value, typed.body, index or models.index)
-            report = check_body(
-                value,
-                typed.body,
-                mode=mode,
-                # Outside the package, Nullable="false" also marks server-set properties
-                # (`user.assignedPlans`), so required-on-create would be mostly false alarms.
-                partial=typed.partial or index is not None,
-                typing_findings=(*typed.findings, *cased),
-                models=models,
-                index=index,
-            )
-            if typed.operation is None and typed.body is not None:
-                extra = _read_only(value, typed, index or models.index)
-                if extra:
-                    report = replace(report, findings=(*report.findings, *extra))
+        if has_body and is_batch_url(url):
+            report, items = _check_batch_request(example.value, models, context, mode)
+            context.batches[example.id] = items
+        elif has_body:
+            report = _check_request_body(example.value, typed, index, models, mode)
         else:
             report = BodyReport(str(typed.body) if typed.body else None, typed.findings)
     elif kind == "response" and example.value is None and not (example.body_text or "").strip():
         request = context.requests.get(example.request_id or "")
         expected = type_bodiless_response(example.status, request)
         report = BodyReport(str(expected.type) if expected.type else None, expected.findings)
+    elif kind == "response" and has_body and (example.request_id or "") in context.batches:
+        batch = context.batches[example.request_id or ""]
+        report = _check_batch_response(example.value, example.status, batch, models, mode)
     elif kind == "response" and has_body:
         request = context.requests.get(example.request_id or "")
         typed_response = type_response(example.status, request)
@@ -262,6 +280,300 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
         findings=findings,
         roundtrip=report.roundtrip,
         ignored=bool(getattr(example, "ignored", False)),
+    )
+
+
+def _type_any_request(
+    method: str, url: str, models: Models, context: _Context
+) -> tuple[RequestTyping, SchemaIndex | None]:
+    """Type a request against `models`' routes or, outside them, the whole document of its
+    version; with the index it was typed against when that is the whole document's."""
+    if not (url and is_graph_url(url)):
+        return type_external_request(method, url or "(no URL)"), None
+    typed = type_request(method, url, routes_of(models.index))
+    whole = context.whole_routes() if _outside(typed, models) else None
+    if whole is not None:
+        outside = _type_outside(method, url, whole)
+        if outside.resolved:
+            return outside, whole.index
+        if not typed.resolved:
+            return outside, None
+    return typed, None
+
+
+def _check_request_body(
+    value: Any, typed: RequestTyping, index: SchemaIndex | None, models: Models, mode: Mode
+) -> BodyReport:
+    """Check a request body as its typing says, with the notes on parameters and read-only
+    properties."""
+    cased = tuple[Finding, ...]()
+    if typed.operation is not None and typed.body is not None:
+        value, cased = _parameter_case(value, typed.body, index or models.index)
+    report = check_body(
+        value,
+        typed.body,
+        mode=mode,
+        # Outside the package, Nullable="false" also marks server-set properties
+        # (`user.assignedPlans`), so required-on-create would be mostly false alarms.
+        partial=typed.partial or index is not None,
+        typing_findings=(*typed.findings, *cased),
+        models=models,
+        index=index,
+    )
+    if typed.operation is None and typed.body is not None:
+        extra = _read_only(value, typed, index or models.index)
+        if extra:
+            report = replace(report, findings=(*report.findings, *extra))
+    return report
+
+
+# -- JSON batches (`POST /$batch`) ------------------------------------------------------------
+
+BATCH_TYPE = "$batch"
+"""The `type` of a report on a JSON batch body: its items are typed one by one."""
+
+BATCH_LIMIT = 20
+"""Graph runs at most this many requests in one JSON batch."""
+
+_BATCH_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+_BATCH_REQUEST_KEYS = frozenset({"id", "method", "url", "headers", "body", "dependsOn"})
+_BATCH_RESPONSE_KEYS = frozenset({"id", "status", "headers", "body"})
+
+
+@dataclass(frozen=True, slots=True)
+class _BatchItem:
+    """One request of a batch as typed, for its response."""
+
+    typed: RequestTyping
+    index: SchemaIndex | None
+
+
+def is_batch_url(url: str) -> bool:
+    """Whether a Graph URL is the JSON batch endpoint (`/$batch`, `/v1.0/$batch`)."""
+    return is_graph_url(url) and [s.lower() for s in route_segments(url)] == ["$batch"]
+
+
+def _envelope(path: str, message: str, severity: Severity = "error") -> Finding:
+    return Finding(severity, "batch.envelope", path, message)
+
+
+def _rebased(findings: Iterable[Finding], prefix: str) -> list[Finding]:
+    """Findings about an item's own body, moved under where that body sits in the batch."""
+    return [replace(f, path=prefix + f.path.removeprefix("$")) for f in findings]
+
+
+def _content_type(headers: Any) -> str | None:
+    if type(headers) is not dict:
+        return None
+    for key, value in headers.items():
+        if type(key) is str and key.lower() == "content-type" and type(value) is str:
+            return value
+    return None
+
+
+def _check_batch_request(
+    value: Any, models: Models, context: _Context, mode: Mode
+) -> tuple[BodyReport, dict[str, _BatchItem]]:
+    """Check a JSON batch: its envelope, then each request's URL and body like any other
+    request's, with paths under `$.requests[i]`."""
+    child_path = models.index.child_path
+    items: dict[str, _BatchItem] = {}
+    requests = value.get("requests") if type(value) is dict else None
+    if type(requests) is not list:
+        what = "an object" if type(value) is dict else f"a JSON {_json_kind(value)}"
+        found = _envelope("$", f"a JSON batch is an object with a 'requests' list; this is {what}")
+        return BodyReport(BATCH_TYPE, (found,)), items
+    findings: list[Finding] = [
+        _envelope(child_path("$", k), f"a JSON batch has no {k!r}; only 'requests'", "warning")
+        for k in value
+        if k != "requests"
+    ]
+    if len(requests) > BATCH_LIMIT:
+        findings.append(
+            Finding(
+                "error",
+                "batch.too-many",
+                "$.requests",
+                f"{len(requests)} requests: Graph runs at most {BATCH_LIMIT} in one batch",
+            )
+        )
+    ids = [item.get("id") for item in requests if type(item) is dict]
+    trips: list[bool] = []
+    for i, item in enumerate(requests):
+        at = f"$.requests[{i}]"
+        if type(item) is not dict:
+            findings.append(
+                _envelope(at, f"a batch request is an object, not a JSON {_json_kind(item)}")
+            )
+            continue
+        findings.extend(_batch_item_shape(item, at, ids, _BATCH_REQUEST_KEYS, child_path))
+        method, url = item.get("method"), item.get("url")
+        if type(method) is not str or method.upper() not in _BATCH_METHODS or type(url) is not str:
+            continue  # the envelope findings say what is wrong
+        if _ABSOLUTE.match(url):
+            findings.append(
+                _envelope(
+                    child_path(at, "url"),
+                    f"a batch request's url is relative to the $batch endpoint, not {url!r}",
+                )
+            )
+        relative = url if _ABSOLUTE.match(url) else "/" + url.lstrip("/")
+        typed, index = _type_any_request(method, relative, models, context)
+        typed = replace(typed, url=url)
+        if type(item.get("id")) is str:
+            items.setdefault(item["id"], _BatchItem(typed, index))
+        if "body" not in item:
+            findings.extend(_rebased(typed.findings, child_path(at, "url")))
+            continue
+        if _content_type(item.get("headers")) is None:
+            findings.append(
+                Finding(
+                    "error",
+                    "batch.content-type",
+                    child_path(at, "headers"),
+                    "a batch request with a body needs a Content-Type header",
+                )
+            )
+        body = item["body"]
+        kind = _content_type(item.get("headers")) or "application/json"
+        if "json" not in kind.lower():
+            findings.extend(_rebased(typed.findings, child_path(at, "url")))
+            findings.append(
+                Finding(
+                    "info",
+                    "body.not-json",
+                    child_path(at, "body"),
+                    f"the body is {kind} (base64 in a JSON batch); not checked",
+                )
+            )
+            continue
+        checked = _check_request_body(body, replace(typed, findings=()), index, models, mode)
+        findings.extend(_rebased(typed.findings, child_path(at, "url")))
+        findings.extend(_rebased(checked.findings, child_path(at, "body")))
+        if checked.roundtrip is not None:
+            trips.append(checked.roundtrip)
+    return BodyReport(BATCH_TYPE, tuple(findings), all(trips) if trips else None), items
+
+
+def _batch_item_shape(
+    item: dict[str, Any],
+    at: str,
+    ids: list[Any],
+    keys: frozenset[str],
+    child_path: Callable[[str, str | int], str],
+) -> list[Finding]:
+    """What is wrong with the members of one batch request or response object."""
+    found: list[Finding] = []
+    request = "method" in keys
+    required = ("id", "method", "url") if request else ("id", "status")
+    for key in required:
+        if key not in item:
+            found.append(
+                _envelope(at, f"a batch {'request' if request else 'response'} needs {key!r}")
+            )
+    item_id = item.get("id")
+    if "id" in item and (type(item_id) is not str or not item_id):
+        found.append(_envelope(child_path(at, "id"), "the id is a non-empty string"))
+    elif "id" in item and ids.count(item_id) > 1:
+        found.append(_envelope(child_path(at, "id"), f"the id {item_id!r} is used twice"))
+    if request:
+        method = item.get("method")
+        if "method" in item and (type(method) is not str or method.upper() not in _BATCH_METHODS):
+            found.append(_envelope(child_path(at, "method"), f"{method!r} is not an HTTP method"))
+        if "url" in item and type(item.get("url")) is not str:
+            found.append(_envelope(child_path(at, "url"), "the url is a string"))
+        depends = item.get("dependsOn", [])
+        if type(depends) is not list or not all(type(d) is str for d in depends):
+            found.append(_envelope(child_path(at, "dependsOn"), "dependsOn is a list of ids"))
+        else:
+            for n, other in enumerate(depends):
+                if other not in ids or other == item_id:
+                    found.append(
+                        Finding(
+                            "error",
+                            "batch.depends-on",
+                            child_path(child_path(at, "dependsOn"), n),
+                            f"{other!r} names no other request of the batch",
+                        )
+                    )
+    else:
+        status = item.get("status")
+        if "status" in item and (type(status) is not int or not 100 <= status <= 599):
+            found.append(_envelope(child_path(at, "status"), f"{status!r} is not an HTTP status"))
+    if "headers" in item and type(item["headers"]) is not dict:
+        found.append(_envelope(child_path(at, "headers"), "headers is an object"))
+    found.extend(
+        _envelope(child_path(at, key), f"a batch item has no {key!r}", "warning")
+        for key in item
+        if key not in keys
+    )
+    return found
+
+
+def _check_batch_response(
+    value: Any, status: int | None, batch: dict[str, _BatchItem], models: Models, mode: Mode
+) -> BodyReport:
+    """Check a JSON batch response: its envelope, then each response's body typed from the
+    batch request with its id, with paths under `$.responses[i]`."""
+    child_path = models.index.child_path
+    if status is not None and not 200 <= status < 300:
+        return BodyReport(None, type_response(status, None).findings)
+    responses = value.get("responses") if type(value) is dict else None
+    if type(responses) is not list:
+        what = "an object" if type(value) is dict else f"a JSON {_json_kind(value)}"
+        found = _envelope(
+            "$", f"a JSON batch response is an object with a 'responses' list; this is {what}"
+        )
+        return BodyReport(BATCH_TYPE, (found,))
+    findings: list[Finding] = [
+        _envelope(child_path("$", k), f"a JSON batch response has no {k!r}", "warning")
+        for k in value
+        if k != "responses" and not k.startswith("@")
+    ]
+    ids = [item.get("id") for item in responses if type(item) is dict]
+    trips: list[bool] = []
+    for i, item in enumerate(responses):
+        at = f"$.responses[{i}]"
+        if type(item) is not dict:
+            findings.append(
+                _envelope(at, f"a batch response is an object, not a JSON {_json_kind(item)}")
+            )
+            continue
+        findings.extend(_batch_item_shape(item, at, ids, _BATCH_RESPONSE_KEYS, child_path))
+        request = batch.get(item["id"]) if type(item.get("id")) is str else None
+        if request is None:
+            if type(item.get("id")) is str:
+                findings.append(
+                    Finding(
+                        "warning",
+                        "batch.unmatched-response",
+                        child_path(at, "id"),
+                        f"no request of the batch has the id {item['id']!r}; its body is not typed",
+                    )
+                )
+            continue
+        if "body" not in item:
+            continue
+        item_status = item.get("status") if type(item.get("status")) is int else None
+        typed = type_response(item_status, request.typed)
+        checked = check_body(
+            item["body"],
+            typed.type,
+            mode=mode,
+            partial=True,
+            typing_findings=typed.findings,
+            models=models,
+            index=request.index,
+        )
+        findings.extend(_rebased(checked.findings, child_path(at, "body")))
+        if checked.roundtrip is not None:
+            trips.append(checked.roundtrip)
+    return BodyReport(BATCH_TYPE, tuple(findings), all(trips) if trips else None)
+
+
+def _json_kind(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "Boolean", type(None): "null"}.get(
+        type(value), "number"
     )
 
 
@@ -378,20 +690,28 @@ def check_pages(
     policy: Policy = "by-direction",
     models: Models | str | None = None,
     *,
-    whole: SchemaIndex | None = None,
+    whole: SchemaIndex | WholeDocuments | None = None,
 ) -> list[PageReport]:
     """Read each documentation page and check every example on it, with `models` (a handle or
-    an import name) or, by default, the committed package of each request URL's version; with
-    `whole` (the facts of a whole metadata document), requests outside that package's closure
-    are checked against it."""
+    an import name) or, by default, the committed package of each request's version (from its
+    URL, else the page's path); with `whole` (the facts of one whole metadata document, or a
+    `WholeMetadata` with one per version), requests outside that package's closure are checked
+    against the whole document of their version."""
     from .docpages import read_page
 
     handle = models_for(models) if models is not None else None
-    whole_routes = routes_of(whole) if whole is not None else None
+    whole_routes = routes_of(whole) if isinstance(whole, SchemaIndex) else None
+    wholes = None if isinstance(whole, SchemaIndex) else whole
     pages = []
     for path in paths:
         page = read_page(path)
-        context = _Context(policy, models=handle, whole=whole_routes)
+        context = _Context(
+            policy,
+            models=handle,
+            whole=whole_routes,
+            wholes=wholes,
+            page_version=version_of_path(path),
+        )
         examples = tuple(check_example(e, context) for e in page.examples)
         pages.append(PageReport(str(page.file), page.format, tuple(page.findings), examples))
     return pages

@@ -146,7 +146,8 @@ def test_unknown_routes_say_where(routes: Routes, path: str) -> None:
 )
 def test_any_path_types_or_says_why(routes: Routes, segments: list[str]) -> None:
     typed = type_request("POST", G + "/" + "/".join(segments), routes)
-    assert typed.resolved or any(f.code == "request.unknown-route" for f in typed.findings)
+    why = {"request.unknown-route", "request.untyped-body"}
+    assert typed.resolved or any(f.code in why for f in typed.findings)
 
 
 def test_action_parameters_in_another_case_are_a_note_and_checked(routes: Routes) -> None:
@@ -164,3 +165,116 @@ def test_action_parameters_in_another_case_are_a_note_and_checked(routes: Routes
     assert ("info", "parameter.case", "$.ACROSS") in codes
     # Renamed, the value is checked against the declared parameter: a string is no Boolean.
     assert ("error", "value.wrong-json-type", "$.across") in codes
+
+
+# The URL shapes reference pages write, each resolved to what it addresses.
+@pytest.mark.parametrize(
+    ("method", "path", "response"),
+    [
+        # Placeholders for keys, in the spellings pages use.
+        ("GET", "/drives/{drive-id}/items/<item id>", "test.routes.driveItem"),
+        ("GET", "/drives/{id | name}/items/{id|path}", "test.routes.driveItem"),
+        ("GET", "/drives/[drive]/items/7", "test.routes.driveItem"),
+        # Trailing slashes, query strings, fragments and encoded characters.
+        ("GET", "/drives/d1/items/", "Collection(test.routes.driveItem)"),
+        ("GET", "/drives/d1/items?$top=2&$filter=name%20eq%20'a/b'", None),
+        ("GET", "/drives/d%2F1/items/7%3D%3D/children#part", "Collection(test.routes.driveItem)"),
+        # An alias singleton addresses the same type as the set's members.
+        ("GET", "/me/items/7", "test.routes.driveItem"),
+        ("GET", "/ME/Items('7')/Children", "Collection(test.routes.driveItem)"),
+        # A key with another property's name (an alternate key) and a composite-looking one.
+        ("GET", "/drives(name='Docs')/items/7", "test.routes.driveItem"),
+        # A function parameter holding slashes stays one segment.
+        ("GET", "/drive/itemByPath(path='/a/b (2)/c.txt')/children", None),
+        ("GET", "/drive/items/7/sheets/s1/range(address='Sheet/1!A1')/format", None),
+        # A file name with a lone parenthesis in a drive path.
+        ("GET", "/drive/root:/notes (draft/a.txt:/children", None),
+        # A placeholder for a property name, where every property has the same type.
+        ("GET", "/drive/items/7/renditions/r1/{size}", "test.routes.rendition"),
+        ("PATCH", "/drive/items/7/renditions/r1/<size>", "test.routes.rendition"),
+    ],
+)
+def test_url_shapes_resolve(routes: Routes, method: str, path: str, response: str | None) -> None:
+    typed = type_request(method, G + path, routes)
+    assert typed.resolved, typed.findings
+    assert [f.code for f in typed.findings] == []
+    if response is not None:
+        assert str(typed.response) == response
+
+
+def test_a_function_parameter_with_slashes_types_what_it_returns(routes: Routes) -> None:
+    typed = type_request("GET", G + "/drive/itemByPath(path='/x/y')", routes)
+    assert (typed.operation, str(typed.response)) == (
+        "test.routes.itemByPath",
+        "test.routes.driveItem",
+    )
+
+
+def test_an_operation_of_a_derived_type_without_its_cast_is_a_note(routes: Routes) -> None:
+    typed = type_request("POST", G + "/apps/a1/publish", routes)
+    assert typed.resolved and typed.operation == "test.routes.publish"
+    (note,) = typed.findings
+    assert (note.severity, note.code) == ("info", "request.implicit-cast")
+    assert "test.routes.lobApp, test.routes.webApp" in note.message
+    # With the cast written out there is nothing to say.
+    cast = type_request("POST", G + "/apps/a1/test.routes.webApp/publish", routes)
+    assert cast.findings == () and str(cast.body) == "test.routes.publish(test.routes.webApp)"
+
+
+def test_an_operation_derived_types_bind_differently_needs_the_cast(routes: Routes) -> None:
+    typed = type_request("POST", G + "/apps/a1/retire", routes)
+    (finding,) = typed.findings
+    assert finding.code == "request.unknown-route"
+    assert "with different parameters: the URL needs the cast" in finding.message
+    cast = type_request("POST", G + "/apps/a1/test.routes.storeApp/retire", routes)
+    assert cast.resolved and str(cast.body) == "test.routes.retire(test.routes.storeApp)"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        # A placeholder for a property name, where the properties differ in type.
+        "/drive/items/7/{property}",
+        # A key after a single entity, and an operation that exists on no type.
+        "/drive/root('x')",
+        "/apps/a1/unpublish",
+    ],
+)
+def test_shapes_that_address_nothing_stay_unknown(routes: Routes, path: str) -> None:
+    typed = type_request("GET", G + path, routes)
+    assert [f.code for f in typed.findings] == ["request.unknown-route"]
+
+
+def test_a_version_graph_does_not_have_is_named(routes: Routes) -> None:
+    typed = type_request("GET", "https://graph.microsoft.com/v1/drive", routes)
+    (finding,) = typed.findings
+    assert finding.code == "request.unknown-route"
+    assert "'v1' is not a Graph API version (v1.0 or beta)" in finding.message
+
+
+@pytest.mark.parametrize("url", [G, G + "/", G + "/$metadata", "/beta/$metadata"])
+def test_the_service_root_and_metadata_are_untyped_not_unknown(routes: Routes, url: str) -> None:
+    typed = type_request("GET", url, routes)
+    assert [f.code for f in typed.findings] == ["request.untyped-body"]
+
+
+def test_an_operation_in_another_namespace_is_not_taken_for_a_key(routes: Routes) -> None:
+    typed = type_request("POST", G + "/apps/test.other.createOrGet", routes)
+    (finding,) = typed.findings
+    assert finding.code == "request.unknown-route"
+    assert "did you mean test.routes.createOrGet?" in finding.message
+    # A key with dots that names no operation stays a key.
+    assert type_request("GET", G + "/apps/contoso.example.com", routes).resolved
+    # So does one that ends like an operation but is not of the operation's family.
+    assert type_request("GET", G + "/apps/first.last.createOrGet", routes).resolved
+
+
+@settings(max_examples=60, deadline=None)
+@given(path=st.text(alphabet="ab/()'=:%{}", max_size=30))
+def test_splitting_a_path_loses_nothing(path: str) -> None:
+    from runtime.checking.resolve_type import _path_pieces
+
+    pieces = _path_pieces(path)
+    assert "/".join(pieces) == path
+    # Only parentheses that close keep a `/` inside one piece.
+    assert all("/" not in p or p.count("(") > 0 for p in pieces)
