@@ -24,6 +24,7 @@ from codegen.diagnostics import KNOWN_CODES, LEVELS, parse_override
 from codegen.sources import SHARED_ENV, display_path, load_sources, sha256_of
 from runtime import cli as runtime_cli
 from runtime.bot.requests import CallsRequests, Cloud
+from runtime.docs import cli as docs_cli
 from runtime.docs.examples import check_pages
 
 REPO = Path(__file__).resolve().parent.parent
@@ -326,7 +327,7 @@ def test_stdin_over_the_limit_is_refused_without_reading_it_all(
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(Endless())))
     assert runtime_cli.main(["validate", "-", "--notification"]) == 2
     assert "stdin: over the" in capsys.readouterr().err
-    assert Endless.served < 2 * runtime_cli.MAX_BODY_BYTES
+    assert Endless.served < 2 * docs_cli.MAX_BODY_BYTES
 
 
 @pytest.mark.parametrize("command", [["examples"], ["validate", "--notification"]])
@@ -349,7 +350,7 @@ def test_a_page_without_examples_is_not_a_clean_report(
     page.write_text("# Notes\n\nNo request, response or notification here.\n", encoding="utf-8")
     assert runtime_cli.main(["examples", str(page)]) == 2
     assert "no examples found" in capsys.readouterr().err
-    embedded = runtime_cli.embedded_pages()[0]
+    embedded = docs_cli.embedded_pages()[0]
     assert runtime_cli.main(["examples", str(page), embedded]) in (0, 1)  # others were checked
 
 
@@ -359,7 +360,7 @@ def test_examples_needs_pages_or_embedded(capsys: pytest.CaptureFixture[str]) ->
 
 
 def _embedded_reports() -> list[dict[str, object]]:
-    pages = check_pages(runtime_cli.embedded_pages())
+    pages = check_pages(docs_cli.embedded_pages())
     return [e.as_dict() for page in pages for e in page.examples]
 
 
@@ -379,7 +380,7 @@ def test_every_embedded_body_passes_but_the_deliberate_mistakes() -> None:
 
 
 def test_the_embedded_pages_cover_the_calls_scenarios() -> None:
-    text = "\n".join(Path(p).read_text(encoding="utf-8") for p in runtime_cli.embedded_pages())
+    text = "\n".join(Path(p).read_text(encoding="utf-8") for p in docs_cli.embedded_pages())
     reports = _embedded_reports()
     urls = {f"{r['method']} {r['url']}" for r in reports if r["kind"] == "request"}
     for action in (
