@@ -1,8 +1,10 @@
 """Scenarios: a real bot (served receiver, `GraphTokenValidator`, `CallsClient`) against the
-emulator, one function per way of using the calls API, in our own words and bodies.
+emulator, one function per way of using the calls API, in our own words and bodies: first one
+per create-call example of the seed page (`SEED_EXAMPLES`), then more.
 
-Each scenario raises `AssertionError` when the bot's picture of a call (state, roster, mute
-flags, operations) differs from the emulator's, or when the bot missed what it should see.
+Each scenario raises `AssertionError` when the bot's picture of a call (state, roster with mute
+and lobby flags, operations, content sharing sessions) differs from the emulator's, when the
+service did not say what the example documents, or when the bot missed what it should see.
 `run(name, faults)` runs one in a fresh emulator and bot.
 """
 
@@ -52,9 +54,11 @@ class Bot:
         version: str = "v1.0",
         refuse_first: int = 0,
         slow: float = 0.0,
+        slow_first: int = 0,
         check_requests: bool = True,
     ) -> None:
-        """`refuse_first` callbacks get a 503 and each waits `slow` s (a down or slow bot)."""
+        """`refuse_first` callbacks get a 503, and each waits `slow` s (the first `slow_first`
+        only, when not 0): a bot that is down, or slow."""
         self.emulator = emulator
         self.version = version
         validator = GraphTokenValidator(
@@ -62,14 +66,17 @@ class Bot:
         )
         self._refusals = refuse_first
         self._slow = slow
+        self._slow_left = slow_first or -1  # -1: every callback is slow
         self._lock = threading.Lock()
 
         def authenticate(headers: Any) -> Any:
             with self._lock:
                 refuse = self._refusals > 0
                 self._refusals -= 1 if refuse else 0
-            if self._slow:
-                time.sleep(self._slow)
+                lag = self._slow if self._slow_left != 0 else 0.0
+                self._slow_left -= 1 if self._slow_left > 0 else 0
+            if lag:
+                time.sleep(lag)
             if refuse:
                 raise AuthUnavailable("the bot is down for a moment (fault injection)", 1)
             return validator(headers)
