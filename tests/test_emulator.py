@@ -62,21 +62,36 @@ def bot_session() -> Iterator[tuple[Emulator, Bot]]:
         yield pair
 
 
+def seed_examples(page: Any) -> list[tuple[dict[str, Any], list[str]]]:
+    """The create-call examples of a docs page, in page order: each request's body and what
+    the notifications shown after it (before the next one) say, in `label`'s words."""
+    found: list[tuple[dict[str, Any], list[str]]] = []
+    for e in read_page(page).examples:
+        url = (e.url or "").rstrip("/")
+        if e.kind == "request" and e.method == "POST" and url.endswith("/communications/calls"):
+            found.append((e.value if isinstance(e.value, dict) else {}, []))
+        elif e.kind == "notification" and found and isinstance(e.value, dict):
+            found[-1][1].extend(label(e.value))
+    return found
+
+
 def seed_creates(page: Any) -> list[dict[str, Any]]:
     """The create-call request bodies of a docs page, in page order."""
-    return [
-        e.value
-        for e in read_page(page).by_kind("request")
-        if e.method == "POST"
-        and (e.url or "").rstrip("/").endswith("/communications/calls")
-        and isinstance(e.value, dict)
-    ]
+    return [body for body, _ in seed_examples(page)]
 
 
 @pytest.fixture(scope="module")
-def seed_requests() -> list[dict[str, Any]] | None:
-    """The seed page's create-call bodies, or None without the page (it is never copied)."""
-    return seed_creates(SEED_PAGE) if SEED_PAGE.is_file() else None
+def seed() -> list[tuple[dict[str, Any], list[str]]] | None:
+    """The seed page's create-call examples, or None without the page (it is never copied)."""
+    return seed_examples(SEED_PAGE) if SEED_PAGE.is_file() else None
+
+
+@pytest.fixture(scope="module")
+def seed_requests(
+    seed: list[tuple[dict[str, Any], list[str]]] | None,
+) -> list[dict[str, Any]] | None:
+    """The seed page's create-call bodies, or None without the page."""
+    return None if seed is None else [body for body, _ in seed]
 
 
 def shape(body: dict[str, Any]) -> dict[str, Any]:
@@ -109,14 +124,19 @@ def shape(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
-def test_scenario(name: str, seed_requests: list[dict[str, Any]] | None) -> None:
-    sent = run(name)
+def test_scenario(name: str, seed: list[tuple[dict[str, Any], list[str]]] | None) -> None:
+    emu = run(name)
     numbers = [n for n, scenario in SEED_EXAMPLES.items() if scenario == name]
-    if numbers and seed_requests is not None:  # it does what its seed example does
-        create = next(r for r in sent if r.method == "POST" and r.path.endswith("/calls"))
+    if numbers and seed is not None:  # it does what its seed example does, and says as much
+        body, notifications = seed[numbers[0] - 1]
+        sent = emu.sent_by_bot("POST")
+        create = next(r for r in sent if r.path.endswith("/calls"))
         assert create.status == (400 if name.endswith("-refused") else 201)
         assert create.path == "/beta/communications/calls"  # the seed page is a beta page
-        assert shape(create.body) == shape(seed_requests[numbers[0] - 1])
+        assert shape(create.body) == shape(body)
+        said = [w for call_id in emu.calls for b in emu.notified(call_id) for w in label(b)]
+        rest = iter(said)
+        assert all(w in rest for w in notifications), (notifications, said)
 
 
 def test_every_seed_example_has_its_scenario() -> None:
@@ -127,8 +147,22 @@ def test_every_seed_example_has_its_scenario() -> None:
 
 
 def test_the_seed_page_has_as_many_create_call_examples() -> None:
-    creates = seed_creates(seed_page())  # skips, loudly, without the seed page
+    examples = seed_examples(seed_page())  # skips, loudly, without the seed page
+    creates = [body for body, _ in examples]
     assert len(creates) == len(SEED_EXAMPLES)
+    # the page shows notifications after examples 1, 5 and 10; the test above replays them
+    shown = {n: said for n, (_, said) in enumerate(examples, 1) if said}
+    assert shown == {
+        1: [
+            "call establishing",
+            "call established",
+            "sharing created",
+            "sharing updated",
+            "sharing deleted",
+        ],
+        5: ["call establishing", "call established", "roster", "delta roster"],
+        10: ["roster", "delta roster"],
+    }
     # the two the metadata rejects are the refused scenarios
     refused = [n for n, name in SEED_EXAMPLES.items() if name.endswith("-refused")]
     wrong = [
@@ -160,7 +194,7 @@ def test_shape_tells_the_examples_apart(seed_requests: list[dict[str, Any]] | No
     ],
 )
 def test_the_other_version_s_url_shapes(name: str, version: str) -> None:
-    sent = run(name, version=version)
+    sent = run(name, version=version).sent_by_bot()
     assert all(r.path.startswith(f"/{version}/") for r in sent)
 
 

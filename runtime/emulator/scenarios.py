@@ -25,7 +25,7 @@ from ..models import Models
 from ..notifications import Dispatcher
 from ..receiver import AuthUnavailable, NotificationReceiver, serve
 from ..requests import CallsRequests
-from .server import GRAPH_HOST, Emulator, Exchange, Faults
+from .server import GRAPH_HOST, Emulator, Faults
 
 TIMEOUT = 15.0
 
@@ -531,7 +531,7 @@ def join_channel_meeting_as_guest(bot: Bot) -> None:
     bot.emulator.admit(call_id, "user-organizer-olga", "attendee-hiro")
     bot.in_step(call_id)
     assert bot.lobby(call_id) == set() and len(bot.roster(call_id)) == 3, bot.picture(call_id)
-    documented(bot, call_id, "call established", "roster", "roster")
+    documented(bot, call_id, "call established", "roster", "delta roster")
     bot.hang_up(call_id)
 
 
@@ -753,9 +753,10 @@ def session(
 
 def run(
     name: str, faults: Faults | None = None, *, version: str | None = None, **bot_options: Any
-) -> list[Exchange]:
+) -> Emulator:
     """Run one scenario in a fresh emulator and bot (beta URLs for the seed page's and
-    beta-only ones, else v1.0); the requests the bot sent; `AssertionError` when it fails."""
+    beta-only ones, else v1.0); `AssertionError` when it fails. Returns the emulator, closed,
+    for what it logged (`sent_by_bot`, `sent_to_bot`, `notified`)."""
     scenario = SCENARIOS[name]
     if version is None:
         version = "beta" if name in BETA else "v1.0"
@@ -764,4 +765,4 @@ def run(
     bot_options.setdefault("check_requests", name not in UNCHECKED)
     with session(faults, version=version, **bot_options) as (emulator, bot):
         scenario(bot)
-        return emulator.sent_by_bot()
+    return emulator

@@ -291,14 +291,14 @@ class Emulator:
         self._delta(call, [{**p, "removedState": {"reason": "left"}} for p in gone])
 
     def admit(self, call_id: str, *users: str) -> None:
-        """The bot is let in from the lobby; it now gets the roster, with `users` in it."""
+        """The bot is let in from the lobby: a delta roster brings it out, with `users` (who
+        were in the meeting all along) in."""
         with self.lock:
             call = self.calls[call_id]
-            for pid, p in call.participants.items():
-                call.participants[pid] = {**p, "isInLobby": False}
-            for u in users:
-                call.participants["p-" + u] = participant("p-" + u, _identity("user", u))
-        self._full_roster(call)
+            people = [{**p, "isInLobby": False} for p in call.participants.values()]
+            people += [participant("p-" + u, _identity("user", u)) for u in users]
+            call.participants.update((p["id"], p) for p in people)
+        self._delta(call, people)
 
     def share_content(self, call_id: str, session_id: str, change: str = "created") -> None:
         """Someone starts (`created`), updates or stops (`deleted`) sharing content in the call.
