@@ -50,6 +50,9 @@ class Participant(Entity, Protocol):
     def is_muted(self) -> Any: ...
 
     @property
+    def is_in_lobby(self) -> Any: ...
+
+    @property
     def roster_sequence_number(self) -> Any: ...
 
 

@@ -91,6 +91,11 @@ class _Call:
     participants: dict[str, dict[str, Any]] = field(default_factory=dict)
     sequence: int = 0
     outbox: queue.Queue[dict[str, Any] | None] = field(default_factory=queue.Queue)
+    operations: dict[str, str] = field(default_factory=dict)
+    sessions: set[str] = field(default_factory=set)
+    # What the service said about the call, in the order it said it (before any fault reorders,
+    # drops or repeats a delivery): what a scenario compares with the documented sequence.
+    produced: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _identity(kind: str, ident: str, name: str | None = None) -> dict[str, Any]:
@@ -100,14 +105,16 @@ def _identity(kind: str, ident: str, name: str | None = None) -> dict[str, Any]:
     return {"@odata.type": "#microsoft.graph.identitySet", kind: inner}
 
 
-def participant(pid: str, identity: dict[str, Any], muted: bool = False) -> dict[str, Any]:
+def participant(
+    pid: str, identity: dict[str, Any], muted: bool = False, *, in_lobby: bool = False
+) -> dict[str, Any]:
     """A participant resource as notifications carry it."""
     return {
         "@odata.type": "#microsoft.graph.participant",
         "id": pid,
         "info": {"@odata.type": "#microsoft.graph.participantInfo", "identity": identity},
         "isMuted": muted,
-        "isInLobby": False,
+        "isInLobby": in_lobby,
     }
 
 
@@ -207,6 +214,34 @@ class Emulator:
                 return {}
             return {pid: bool(p.get("isMuted")) for pid, p in call.participants.items()}
 
+    def lobby(self, call_id: str) -> set[str]:
+        """The call's participants waiting in the meeting lobby."""
+        with self.lock:
+            call = self.calls.get(call_id)
+            return (
+                set()
+                if call is None
+                else {p for p, v in call.participants.items() if v["isInLobby"]}
+            )
+
+    def operations(self, call_id: str) -> dict[str, str]:
+        """The call's operations as the service knows them: id → status."""
+        with self.lock:
+            call = self.calls.get(call_id)
+            return {} if call is None else dict(call.operations)
+
+    def sessions(self, call_id: str) -> set[str]:
+        """The call's live content sharing sessions the bot is told of."""
+        with self.lock:
+            call = self.calls.get(call_id)
+            return set() if call is None else set(call.sessions)
+
+    def notified(self, call_id: str) -> list[dict[str, Any]]:
+        """The notifications the service produced for a call, in its order (faults aside)."""
+        with self.lock:
+            call = self.calls.get(call_id)
+            return [] if call is None else list(call.produced)
+
     def sent_to_bot(self, call_id: str | None = None) -> list[Delivery]:
         """The notifications delivered (or given up), in delivery order."""
         with self.lock:
@@ -255,12 +290,37 @@ class Emulator:
             gone = [call.participants.pop(pid) for pid in participant_ids]
         self._delta(call, [{**p, "removedState": {"reason": "left"}} for p in gone])
 
-    def share_content(self, call_id: str, session_id: str, *, stop: bool = False) -> None:
-        """A content sharing session starts (or stops) in the call."""
+    def admit(self, call_id: str, *users: str) -> None:
+        """The bot is let in from the lobby: a delta roster brings it out, with `users` (who
+        were in the meeting all along) in."""
+        with self.lock:
+            call = self.calls[call_id]
+            people = [{**p, "isInLobby": False} for p in call.participants.values()]
+            people += [participant("p-" + u, _identity("user", u)) for u in users]
+            call.participants.update((p["id"], p) for p in people)
+        self._delta(call, people)
+
+    def share_content(self, call_id: str, session_id: str, change: str = "created") -> None:
+        """Someone starts (`created`), updates or stops (`deleted`) sharing content in the call.
+
+        As Graph does, the bot hears of it only when its create asked for it
+        (`callOptions.isContentSharingNotificationEnabled`)."""
+        if change not in ("created", "updated", "deleted"):
+            raise ValueError(f"change {change!r}: created, updated or deleted")
         call = self.calls[call_id]
-        url = f"{self._call_url(call)}/contentSharingSessions/{session_id}"
-        data = {"@odata.type": "#microsoft.graph.contentSharingSession", "id": session_id}
-        self._post(call, _notification("deleted" if stop else "created", url, data))
+        with self.lock:
+            options = call.resource.get("callOptions")
+            wanted = isinstance(options, dict) and options.get(
+                "isContentSharingNotificationEnabled"
+            )
+            if wanted is True and change == "deleted":
+                call.sessions.discard(session_id)
+            elif wanted is True:
+                call.sessions.add(session_id)
+        if wanted is True:
+            url = f"{self._call_url(call)}/contentsharingsessions"  # Graph's spelling
+            data = [{"@odata.type": "#microsoft.graph.contentSharingSession", "id": session_id}]
+            self._post(call, _notification(change, url, data))
 
     def end_call(self, call_id: str, code: int = 0, subcode: int = 7000) -> None:
         """The service ends the call (`terminated` with the reason in `resultInfo`)."""
@@ -293,6 +353,9 @@ class Emulator:
             call.resource["state"] = state
             self.changed.notify_all()
         data = {"@odata.type": "#microsoft.graph.call", "id": call.call_id, "state": state}
+        for meeting in ("chatInfo", "meetingInfo"):  # a meeting call's states say which meeting
+            if isinstance(call.resource.get(meeting), dict):
+                data[meeting] = call.resource[meeting]
         self._post(call, _notification(change, self._call_url(call), {**data, **extra}))
 
     def _terminate(self, call: _Call, change: str, info: dict[str, Any] | None = None) -> None:
@@ -339,11 +402,17 @@ class Emulator:
             "resultInfo": {"@odata.type": "#microsoft.graph.resultInfo", "code": 200, "subcode": 0},
         }
         url = f"{self._call_url(call)}/operations/{op['id']}"
+        with self.lock:
+            if len(call.operations) < MAX_LOG:
+                call.operations[op["id"]] = "completed"
         self._post(call, _notification("updated", url, done))
 
     # -- delivery ------------------------------------------------------------------------------
 
     def _post(self, call: _Call, body: dict[str, Any]) -> None:
+        with self.lock:
+            if len(call.produced) < MAX_LOG:
+                call.produced.append(body)
         call.outbox.put(body)
 
     def _token(self) -> str:
@@ -476,6 +545,15 @@ class Emulator:
             )
         body = getattr(h, "_emulator_body", None)
         data = b"" if answer is None else json.dumps(answer).encode()
+        # Logged before answering: a bot that has its answer finds its request in the log.
+        with self.changed:
+            if (
+                len(self.received) < MAX_LOG
+                and not path.startswith("/.well-known")
+                and path != "/keys"
+            ):
+                self.received.append(Exchange(method, path, body, status, answer))
+            self.changed.notify_all()
         with contextlib.suppress(OSError):
             h.send_response(status)
             for k, v in {
@@ -490,14 +568,6 @@ class Emulator:
                 h.send_header("Content-Type", "application/json")
             h.end_headers()
             h.wfile.write(data)
-        with self.changed:
-            if (
-                len(self.received) < MAX_LOG
-                and not path.startswith("/.well-known")
-                and path != "/keys"
-            ):
-                self.received.append(Exchange(method, path, body, status, answer))
-            self.changed.notify_all()
 
     def _read_json(self, h: BaseHTTPRequestHandler) -> Any:
         declared = h.headers.get("Content-Length")
@@ -578,12 +648,23 @@ class Emulator:
         resource = {**body, "id": call_id, "state": "establishing", "direction": "outgoing"}
         resource.setdefault("@odata.type", "#microsoft.graph.call")
         call = self._new_call(call_id, version, body["callbackUri"], "establishing", resource)
-        bot = body.get("source", {}).get("identity") or _identity("application", self.app_id, "Bot")
+        source = body.get("source")
+        bot = (source.get("identity") if isinstance(source, dict) else None) or _identity(
+            "application", self.app_id, "Bot"
+        )
+        meeting = body.get("meetingInfo")
+        meeting = meeting if isinstance(meeting, dict) else {}
+        # A guest waits in the meeting's lobby, and sees no one else, until it is admitted.
+        in_lobby = bool(meeting) and isinstance(bot, dict) and "guest" in bot
         with self.lock:
-            call.participants["p-bot"] = participant("p-bot", bot)
+            call.participants["p-bot"] = participant("p-bot", bot, in_lobby=in_lobby)
+            organizer = meeting.get("organizer")
+            if isinstance(organizer, dict) and not in_lobby:  # the organizer is in the meeting
+                call.participants["p-organizer"] = participant("p-organizer", organizer)
             for i, target in enumerate(body.get("targets") or []):
                 pid = f"p-target-{i + 1}"
-                call.participants[pid] = participant(pid, target.get("identity") or {})
+                identity = target.get("identity") if isinstance(target, dict) else None
+                call.participants[pid] = participant(pid, identity or {})
         self._set_state(call, "establishing")
         self._set_state(call, "established")
         self._full_roster(call)
