@@ -322,15 +322,22 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
     elif kind == "response" and has_body:
         request = context.requests.get(example.request_id or "")
         typed_response = type_response(example.status, request)
+        index = context.indexes.get(example.request_id or "")
+        body, inside, wrapped = _unwrapped(
+            example.value, typed_response.type, index or models.index
+        )
+        typing = (*typed_response.findings, *wrapped)
         report = check_body(
-            example.value,
+            body,
             typed_response.type,
             mode=mode,
             partial=True,
-            typing_findings=typed_response.findings,
+            typing_findings=typing,
             models=models,
-            index=context.indexes.get(example.request_id or ""),
+            index=index,
         )
+        if inside:
+            report = _under_value(report, len(typing))
     elif kind == "notification" and has_body:
         notified = type_notification(example.value, routes_of(models.index))
         report = check_body(
@@ -368,6 +375,43 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
         roundtrip=report.roundtrip,
         ignored=bool(getattr(example, "ignored", False)),
     )
+
+
+def _unwrapped(
+    value: Any, declared: TypeRef | None, index: SchemaIndex
+) -> tuple[Any, bool, tuple[Finding, ...]]:
+    """The response body to check, whether that is the body's `value`, and why: a single
+    primitive or enum value comes as `{"value": …}` (OData JSON format §7.1); a single object
+    wrapped so (as many Intune pages write it) is reported and checked inside its wrapper."""
+    if declared is None or declared.collection or type(value) is not dict or "value" not in value:
+        return value, False, ()
+    if any(k != "value" and not k.startswith("@") for k in value):
+        return value, False, ()
+    qname = declared.qname
+    if qname.startswith("Edm.") or qname in index.facts.enums:
+        return value["value"], True, ()
+    if qname not in index.facts.types or "value" in index.properties(qname):
+        return value, False, ()
+    inner = value["value"]
+    if type(inner) is not dict:
+        return value, False, ()
+    wrapped = Finding(
+        "warning",
+        "response.wrapped-in-value",
+        "$",
+        f"the body wraps one {qname} in `value`, as a collection or primitive response would; "
+        "Graph returns a single object unwrapped (checked inside `value`)",
+    )
+    return inner, True, (wrapped,)
+
+
+def _under_value(report: BodyReport, typing: int) -> BodyReport:
+    """The findings of a body checked inside its `value`, located in the body as written."""
+    moved = tuple(
+        replace(f, path="$.value" + f.path[1:]) if f.path.startswith("$") else f
+        for f in report.findings[typing:]
+    )
+    return replace(report, findings=(*report.findings[:typing], *moved))
 
 
 def _read_only(value: Any, typed: RequestTyping, index: SchemaIndex) -> tuple[Finding, ...]:

@@ -139,3 +139,89 @@ def test_a_post_elsewhere_without_notification_keys_is_a_request(value: dict[str
     (example,) = read_text(text, "p.md").examples
     expected = "notification" if len(keys.intersection(value)) >= 2 else "request"
     assert example.kind == expected
+
+
+# -- request lines with spaces, bodies wrapped in `value` -------------------------------------
+
+WRAPPED_PAGE = """# Read one call
+
+<!-- { "blockType": "request", "name": "read_call" } -->
+```http
+GET https://graph.microsoft.com/v1.0/communications/calls/{call id}?$select=state, direction
+```
+
+<!-- { "blockType": "response" } -->
+```http
+HTTP/1.1 200 OK
+Content-Type: application/json
+
+{
+  "value": {
+    "@odata.type": "#microsoft.graph.call",
+    "state": "established",
+    "direction": "sideways"
+  }
+}
+```
+"""
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET https://graph.microsoft.com/v1.0/users?$filter=displayName eq 'Ada Lovelace'",
+        "GET https://graph.microsoft.com/v1.0/users/{id | userPrincipalName}",
+        "GET https://graph.microsoft.com/v1.0/me/drive/root/search(q='quarterly report')",
+        "GET https://graph.microsoft.com/v1.0/me/events?$top=2 HTTP/1.1",
+    ],
+)
+def test_a_request_line_may_hold_spaces_where_pages_write_them(line: str) -> None:
+    text = f"```http\n{line}\n```\n\n```http\nHTTP/1.1 200 OK\n\n{{}}\n```\n"
+    page = read_text(text, "spaced.md")
+    request, response = page.examples
+    assert (request.kind, request.method) == ("request", "GET")
+    assert request.url is not None and request.url.startswith("https://graph.microsoft.com/")
+    assert not request.url.endswith("HTTP/1.1")
+    assert response.request_id == request.id
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET https://graph.microsoft.com/v1.0/me and then read the reply",
+        "get https://graph.microsoft.com/v1.0/users?$filter=a eq 'b'",
+    ],
+)
+def test_prose_after_a_url_is_not_a_request_line(line: str) -> None:
+    page = read_text(f"```http\n{line}\n```\n", "prose.md")
+    assert page.examples == ()
+
+
+def test_a_single_object_wrapped_in_value_is_reported_and_checked_inside(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "wrapped.md"
+    path.write_text(WRAPPED_PAGE, encoding="utf-8")
+    (report,) = check_pages([path])
+    request, response = report.examples
+    assert request.findings == () and response.type == "microsoft.graph.call"
+    assert [(f.severity, f.code, f.path) for f in response.findings] == [
+        ("warning", "response.wrapped-in-value", "$"),
+        ("warning", "enum.unknown-member", "$.value.direction"),
+    ]
+    assert response.roundtrip is True
+
+
+def test_a_primitive_or_enum_response_is_read_from_value() -> None:
+    from runtime.examples import _unwrapped
+    from runtime.models import models_for
+    from runtime.validate import TypeRef
+
+    index = models_for(url="https://graph.microsoft.com/v1.0/").index
+    body = {"@odata.context": "…", "value": "text"}
+    assert _unwrapped(body, TypeRef("Edm.String"), index) == ("text", True, ())
+    assert _unwrapped(body, TypeRef("microsoft.graph.callState"), index)[:2] == ("text", True)
+    # A collection, an object that declares `value`, and a body with other keys are kept.
+    assert _unwrapped(body, TypeRef("Edm.String", True), index)[1] is False
+    assert _unwrapped({"value": "x", "more": 1}, TypeRef("Edm.String"), index)[1] is False
+    assert _unwrapped({"value": [1]}, TypeRef("microsoft.graph.call"), index)[1] is False
