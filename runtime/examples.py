@@ -100,6 +100,8 @@ class ExampleReport:
     roundtrip: bool | None = None
     # From a block marked ignored (its errors were lowered to warnings).
     ignored: bool = False
+    # The body as written, to locate findings inside the page (SARIF); not in the JSON report.
+    body_text: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def outcome(self) -> Outcome:
@@ -374,6 +376,7 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
         findings=findings,
         roundtrip=report.roundtrip,
         ignored=bool(getattr(example, "ignored", False)),
+        body_text=example.body_text if example.value is not None else None,
     )
 
 
@@ -556,11 +559,35 @@ def check_page(
 # -- rendering --------------------------------------------------------------------------------
 
 
+PAGE_ITEM = "page"
+"""The `kind` of the JSON report's item holding a page's own findings (not tied to a body)."""
+
+
+def _page_item(page: PageReport) -> dict[str, Any]:
+    """A page's own findings as one item of the JSON report, shaped like a body's."""
+    return {
+        "id": f"{Path(page.file).stem}#page",
+        "source": {"file": page.file, "line": None},
+        "kind": PAGE_ITEM,
+        "method": None,
+        "url": None,
+        "status": None,
+        "type": None,
+        "repairs": [],
+        "findings": [f.as_dict() for f in page.findings],
+        "roundtrip": None,
+    }
+
+
 def render_json(pages: Sequence[PageReport]) -> str:
-    """The JSON report: a list with one object per body, across all pages."""
-    return json.dumps(
-        [e.as_dict() for page in pages for e in page.examples], ensure_ascii=False, indent=2
-    )
+    """The JSON report: a list with one object per body, across all pages, and after a page's
+    bodies one `"kind": "page"` item with its own findings when it has any."""
+    items: list[dict[str, Any]] = []
+    for page in pages:
+        items.extend(e.as_dict() for e in page.examples)
+        if page.findings:
+            items.append(_page_item(page))
+    return json.dumps(items, ensure_ascii=False, indent=2)
 
 
 def render_text(pages: Sequence[PageReport]) -> str:
