@@ -325,13 +325,13 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
         request = context.requests.get(example.request_id or "")
         typed_response = type_response(example.status, request)
         index = context.indexes.get(example.request_id or "")
-        body, inside, wrapped = _unwrapped(
+        body, declared, inside, wrapped = _unwrapped(
             example.value, typed_response.type, index or models.index
         )
         typing = (*typed_response.findings, *wrapped)
         report = check_body(
             body,
-            typed_response.type,
+            declared,
             mode=mode,
             partial=True,
             typing_findings=typing,
@@ -382,22 +382,34 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
 
 def _unwrapped(
     value: Any, declared: TypeRef | None, index: SchemaIndex
-) -> tuple[Any, bool, tuple[Finding, ...]]:
-    """The response body to check, whether that is the body's `value`, and why: a single
-    primitive or enum value comes as `{"value": …}` (OData JSON format §7.1); a single object
-    wrapped so (as many Intune pages write it) is reported and checked inside its wrapper."""
+) -> tuple[Any, TypeRef | None, bool, tuple[Finding, ...]]:
+    """The response body to check, as what type, whether that is the body's `value`, and why: a
+    single primitive or enum value comes as `{"value": …}` (OData JSON format §7.1); a single
+    object wrapped so (as many Intune pages write it) is reported and checked inside its
+    wrapper, and a collection response where one object is returned is reported and checked
+    item by item."""
+    unchanged = (value, declared, False, ())
     if declared is None or declared.collection or type(value) is not dict or "value" not in value:
-        return value, False, ()
+        return unchanged
     if any(k != "value" and not k.startswith("@") for k in value):
-        return value, False, ()
+        return unchanged
     qname = declared.qname
     if qname.startswith("Edm.") or qname in index.facts.enums:
-        return value["value"], True, ()
+        return value["value"], declared, True, ()
     if qname not in index.facts.types or "value" in index.properties(qname):
-        return value, False, ()
+        return unchanged
     inner = value["value"]
+    if type(inner) is list and all(type(item) is dict for item in inner):
+        listed = Finding(
+            "warning",
+            "response.wrapped-in-value",
+            "$",
+            f"the body is a collection response (a list in `value`) where the request returns "
+            f"one {qname}; Graph returns the object itself (each item checked as {qname})",
+        )
+        return value, TypeRef(qname, True), False, (listed,)
     if type(inner) is not dict:
-        return value, False, ()
+        return unchanged
     wrapped = Finding(
         "warning",
         "response.wrapped-in-value",
@@ -405,7 +417,7 @@ def _unwrapped(
         f"the body wraps one {qname} in `value`, as a collection or primitive response would; "
         "Graph returns a single object unwrapped (checked inside `value`)",
     )
-    return inner, True, (wrapped,)
+    return inner, declared, True, (wrapped,)
 
 
 def _under_value(report: BodyReport, typing: int) -> BodyReport:

@@ -219,9 +219,27 @@ def test_a_primitive_or_enum_response_is_read_from_value() -> None:
 
     index = models_for(url="https://graph.microsoft.com/v1.0/").index
     body = {"@odata.context": "…", "value": "text"}
-    assert _unwrapped(body, TypeRef("Edm.String"), index) == ("text", True, ())
-    assert _unwrapped(body, TypeRef("microsoft.graph.callState"), index)[:2] == ("text", True)
-    # A collection, an object that declares `value`, and a body with other keys are kept.
-    assert _unwrapped(body, TypeRef("Edm.String", True), index)[1] is False
-    assert _unwrapped({"value": "x", "more": 1}, TypeRef("Edm.String"), index)[1] is False
-    assert _unwrapped({"value": [1]}, TypeRef("microsoft.graph.call"), index)[1] is False
+    text = TypeRef("Edm.String")
+    assert _unwrapped(body, text, index) == ("text", text, True, ())
+    state = TypeRef("microsoft.graph.callState")
+    assert _unwrapped(body, state, index)[:3] == ("text", state, True)
+    # A collection, and a body with other keys, are kept as they are.
+    many = TypeRef("Edm.String", True)
+    assert _unwrapped(body, many, index) == (body, many, False, ())
+    assert _unwrapped({"value": "x", "more": 1}, text, index)[2] is False
+
+
+def test_a_collection_response_where_one_object_is_returned_is_checked_item_by_item(
+    tmp_path: Path,
+) -> None:
+    listed = WRAPPED_PAGE.replace('"value": {', '"value": [{').replace("  }\n}", "  }]\n}")
+    path = tmp_path / "listed.md"
+    path.write_text(listed, encoding="utf-8")
+    (report,) = check_pages([path])
+    response = report.examples[1]
+    assert response.type == "Collection(microsoft.graph.call)"
+    assert [(f.code, f.path) for f in response.findings] == [
+        ("response.wrapped-in-value", "$"),
+        ("enum.unknown-member", "$.value[0].direction"),
+    ]
+    assert "collection response" in response.findings[0].message
