@@ -7,6 +7,7 @@ import importlib
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -244,3 +245,12 @@ def test_the_missing_type_finding_appears_exactly_when_a_derived_property_is_use
         # The types named are those that declare every property used, else those declaring one.
         fits = {t for t, props in declared.items() if used <= props}
         assert named == (fits or {t for t, props in declared.items() if props & used})
+
+
+def test_free_form_properties_are_annotated_any_and_the_marker_keeps_its_class(
+    shop: Any,
+) -> None:
+    source = (Path(shop.__file__).parent / "shop" / "basket.py").read_text(encoding="utf-8")
+    assert "notes: Any | None | Unset" in source
+    assert "rows: list[Any] | None | Unset" in source
+    assert "marker: Marker | None | Unset" in source
