@@ -110,12 +110,13 @@ _METHODS = "GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS"
 _REQUEST = re.compile(rf"^({_METHODS})\s+(\S+)(?:\s+HTTP/\d(?:\.\d)?)?\s*$")
 # A syntax line may hold spaces in its placeholders (`GET /users/{id | userPrincipalName}`).
 _LOOSE_REQUEST = re.compile(rf"^({_METHODS})\s+/")
-# Pages write absolute URLs unencoded: spaces in a query (`?$filter=name eq 'a b'`), in quoted
-# function parameters (`search(q='a b')`) or in placeholders (`{id | userPrincipalName}`).
+# Pages write URLs unencoded: spaces in a query (`?$filter=name eq 'a b'`), in function
+# parameters (`search(q='a b')`, `resizedRange(deltaRows=1, deltaColumns=1)`) or in placeholders
+# (`{id | userPrincipalName}`).
 _SPACED_REQUEST = re.compile(
-    rf"^({_METHODS})\s+(https?://\S.*?)(?:\s+HTTP/\d(?:\.\d)?)?\s*$", re.IGNORECASE
+    rf"^({_METHODS})\s+((?:https?://|/)\S.*?)(?:\s+HTTP/\d(?:\.\d)?)?\s*$", re.IGNORECASE
 )
-_QUOTED_OR_PLACEHOLDER = re.compile(r"'[^']*'|\{[^{}]*\}")
+_QUOTED_OR_PLACEHOLDER = re.compile(r"'[^']*'|\{[^{}]*\}|\([^()\s][^()]*\)")
 
 
 def _request_line(s: str) -> tuple[str, str] | None:
@@ -584,13 +585,13 @@ def _relative_request(
     it is the block's one request line and has headers or a body after it, or the block is
     marked as a request.
     """
-    m = _REQUEST.match(content[j].strip())
-    if m is None or not m.group(2).startswith("/"):
+    found = _request_line(content[j].strip())
+    if found is None or not found[1].startswith("/"):
         return None
     rest = [line.strip() for line in content[j + 1 :] if line.strip()]
     if any(_LOOSE_REQUEST.match(line) for line in rest) or not (rest or marked):
         return None
-    return _Envelope("request", first_line + j, "", method=m.group(1), url=m.group(2))
+    return _Envelope("request", first_line + j, "", method=found[0], url=found[1])
 
 
 class _MarkdownHeadings:

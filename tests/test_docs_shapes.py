@@ -173,13 +173,15 @@ Content-Type: application/json
         "GET https://graph.microsoft.com/v1.0/users/{id | userPrincipalName}",
         "GET https://graph.microsoft.com/v1.0/me/drive/root/search(q='quarterly report')",
         "GET https://graph.microsoft.com/v1.0/me/events?$top=2 HTTP/1.1",
+        "POST https://graph.microsoft.com/v1.0/me/drive/root/workbook/worksheets/{id}/range/"
+        "resizedRange(deltaRows={n}, deltaColumns={n})",
     ],
 )
 def test_a_request_line_may_hold_spaces_where_pages_write_them(line: str) -> None:
     text = f"```http\n{line}\n```\n\n```http\nHTTP/1.1 200 OK\n\n{{}}\n```\n"
     page = read_text(text, "spaced.md")
     request, response = page.examples
-    assert (request.kind, request.method) == ("request", "GET")
+    assert (request.kind, request.method) == ("request", line.split()[0])
     assert request.url is not None and request.url.startswith("https://graph.microsoft.com/")
     assert not request.url.endswith("HTTP/1.1")
     assert response.request_id == request.id
@@ -193,6 +195,33 @@ def test_a_request_line_may_hold_spaces_where_pages_write_them(line: str) -> Non
     ],
 )
 def test_prose_after_a_url_is_not_a_request_line(line: str) -> None:
+    page = read_text(f"```http\n{line}\n```\n", "prose.md")
+    assert page.examples == ()
+
+
+def test_a_relative_request_with_spaces_in_a_block_marked_request_is_one() -> None:
+    text = (
+        '<!-- { "blockType": "request" } -->\n'
+        "```msgraph-interactive\nGET /me/drive/root/search(q='quarterly report')\n```\n\n"
+        '<!-- { "blockType": "response" } -->\n```http\nHTTP/1.1 200 OK\n\n{}\n```\n'
+    )
+    page = read_text(text, "relative.md")
+    request, response = page.examples
+    assert request.url == "/me/drive/root/search(q='quarterly report')"
+    assert response.request_id == request.id
+    assert not [f for f in page.findings if f.code == "page.response-without-request"]
+    # A syntax line alone, in a block not marked as a request, is still not an example.
+    alone = read_text("```http\nGET /users/{id | userPrincipalName}\n```\n", "syntax.md")
+    assert alone.examples == ()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET https://graph.microsoft.com/v1.0/me (see below)",
+    ],
+)
+def test_a_parenthesis_after_a_space_is_prose(line: str) -> None:
     page = read_text(f"```http\n{line}\n```\n", "prose.md")
     assert page.examples == ()
 
