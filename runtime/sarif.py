@@ -200,7 +200,9 @@ def _bisect(starts: list[int], offset: int) -> int:
     return lo
 
 
-def _result(file: str, region: dict[str, int], f: Finding, example: str | None) -> dict[str, Any]:
+def _result(
+    file: str, region: dict[str, int], f: Finding, example: str | None, fingerprint: str
+) -> dict[str, Any]:
     where = f"{example}: " if example else ""
     at = f" (at {f.path})" if f.path and f.path != "$" else ""
     return {
@@ -210,14 +212,29 @@ def _result(file: str, region: dict[str, int], f: Finding, example: str | None) 
         "locations": [
             {"physicalLocation": {"artifactLocation": {"uri": _uri(file)}, "region": region}}
         ],
-        "partialFingerprints": {
-            "graphCallsFinding/v1": _key(file, example, f) if example else _page_key(file, f)
-        },
+        "partialFingerprints": {"graphCallsFinding/v2": fingerprint},
     }
 
 
-def _key(file: str, example: str | None, f: Finding) -> str:
-    return "|".join((file, example or "", f.code, f.path))
+def _body_key(e: ExampleReport, f: Finding) -> tuple[str, ...]:
+    """A body's finding, by what does not move when blocks are added above it: the file, the
+    body's kind, method and URL (or status), the code and the JSON path."""
+    where = e.url or (str(e.status) if e.status is not None else "")
+    return (e.file, e.kind, e.method or "", where, f.code, f.path)
+
+
+def _item_key(item: Mapping[str, Any], file: str, f: Mapping[str, Any]) -> tuple[str, ...]:
+    """`_body_key` of a finding in a saved `--json` item."""
+    status = item.get("status")
+    where = item.get("url") or (str(status) if status is not None else "")
+    return (
+        file,
+        str(item.get("kind")),
+        str(item.get("method") or ""),
+        str(where),
+        str(f.get("code")),
+        str(f.get("path")),
+    )
 
 
 def _shape(message: str) -> str:
@@ -226,22 +243,30 @@ def _shape(message: str) -> str:
     return _DIGITS.sub("#", message)
 
 
-def _page_key(file: str, f: Finding) -> str:
-    return "|".join((file, f.code, _shape(f.message)))
+def _page_key(file: str, f: Finding) -> tuple[str, ...]:
+    return (file, f.code, _shape(f.message))
+
+
+def _fingerprint(key: tuple[str, ...], seen: Counter[tuple[str, ...]]) -> str:
+    """The key as text, with its occurrence number when the same key comes again."""
+    seen[key] += 1
+    return "|".join(key) + (f"|#{seen[key]}" if seen[key] > 1 else "")
 
 
 def to_sarif(pages: Sequence[PageReport]) -> dict[str, Any]:
     """The report as one SARIF 2.1.0 log."""
     results: list[dict[str, Any]] = []
     locator = _Locator()
+    seen: Counter[tuple[str, ...]] = Counter()
     for page in pages:
         for f in page.findings:
             region = {"startLine": max(1, f.line or 1), "startColumn": 1}
-            results.append(_result(page.file, region, f, None))
+            fingerprint = _fingerprint(_page_key(page.file, f), seen)
+            results.append(_result(page.file, region, f, None, fingerprint))
         for e in page.examples:
-            results.extend(
-                _result(e.file, locator.region(e, f), f, e.id) for f in e.repairs + e.findings
-            )
+            for f in e.repairs + e.findings:
+                fingerprint = _fingerprint(_body_key(e, f), seen)
+                results.append(_result(e.file, locator.region(e, f), f, e.id, fingerprint))
     rules = sorted({r["ruleId"] for r in results})
     return {
         "$schema": SARIF_SCHEMA,
@@ -267,15 +292,13 @@ class BaselineError(ValueError):
 
 
 class Baseline:
-    """The findings of a saved `--json` run: those of bodies by (file, example id, code, JSON
-    path), those of pages (not tied to a body) by (file, code, message without its numbers),
-    counted, so that a second finding of the same shape is new."""
+    """The findings of a saved `--json` run, counted by keys that blocks added above them do
+    not change: a body's by file, kind, method and URL (or status), code and JSON path; a
+    page's own by file, code and message without its numbers. A finding beyond the count
+    (a second one of the same key) is new."""
 
-    def __init__(
-        self, bodies: frozenset[tuple[str, str, str, str]], pages: Counter[tuple[str, str, str]]
-    ) -> None:
-        self.bodies = bodies
-        self.pages = pages
+    def __init__(self, counts: Counter[tuple[str, ...]]) -> None:
+        self.counts = counts
 
 
 def load_baseline(text: str, name: str) -> Baseline:
@@ -286,40 +309,38 @@ def load_baseline(text: str, name: str) -> Baseline:
         raise BaselineError(f"{name}: not JSON ({exc})") from None
     if not isinstance(data, list):
         raise BaselineError(f"{name}: expected the list that `examples --json` prints")
-    keys: set[tuple[str, str, str, str]] = set()
-    pages: Counter[tuple[str, str, str]] = Counter()
+    counts: Counter[tuple[str, ...]] = Counter()
     for i, item in enumerate(data):
         if not isinstance(item, Mapping) or not isinstance(item.get("source"), Mapping):
             raise BaselineError(f"{name}: item [{i}] is not a report of one body")
-        file, eid = str(item["source"].get("file")), str(item.get("id"))
+        file = str(item["source"].get("file"))
         for group in ("repairs", "findings"):
             for f in item.get(group) or ():
                 if not isinstance(f, Mapping):
                     continue
                 if item.get("kind") == PAGE_ITEM:
-                    pages[file, str(f.get("code")), _shape(str(f.get("message")))] += 1
+                    counts[file, str(f.get("code")), _shape(str(f.get("message")))] += 1
                 else:
-                    keys.add((file, eid, str(f.get("code")), str(f.get("path"))))
-    return Baseline(frozenset(keys), pages)
+                    counts[_item_key(item, file, f)] += 1
+    return Baseline(counts)
 
 
 def new_against(pages: Iterable[PageReport], baseline: Baseline) -> list[PageReport]:
     """The pages with only the findings that the baseline does not hold."""
 
-    def fresh(e: ExampleReport, found: tuple[Finding, ...]) -> tuple[Finding, ...]:
-        return tuple(f for f in found if (e.file, e.id, f.code, f.path) not in baseline.bodies)
+    left = Counter(baseline.counts)
 
-    left = Counter(baseline.pages)
+    def new(key: tuple[str, ...]) -> bool:
+        if left[key] > 0:
+            left[key] -= 1
+            return False
+        return True
+
+    def fresh(e: ExampleReport, found: tuple[Finding, ...]) -> tuple[Finding, ...]:
+        return tuple(f for f in found if new(_body_key(e, f)))
 
     def fresh_on_page(page: PageReport) -> tuple[Finding, ...]:
-        out = []
-        for f in page.findings:
-            key = (page.file, f.code, _shape(f.message))
-            if left[key] > 0:
-                left[key] -= 1
-            else:
-                out.append(f)
-        return tuple(out)
+        return tuple(f for f in page.findings if new(_page_key(page.file, f)))
 
     return [
         replace(

@@ -249,4 +249,43 @@ def test_a_baseline_holds_page_level_findings_by_shape_not_line(
     capsys.readouterr()
     results = json.loads(out.read_text(encoding="utf-8"))["runs"][0]["results"]
     (fresh,) = [r for r in results if r["ruleId"] == "page.response-without-request"]
-    assert not re.search(r"\d", fresh["partialFingerprints"]["graphCallsFinding/v1"].split("|")[-1])
+    assert not re.search(r"\d", fresh["partialFingerprints"]["graphCallsFinding/v2"].split("|")[-1])
+
+
+def test_a_body_finding_stays_in_the_baseline_when_blocks_are_added_above(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer = (
+        "```http\nPOST https://graph.microsoft.com/v1.0/communications/calls/1/answer\n\n"
+        '{"callbackUri": "https://bot.example.org/cb", "acceptedModalities": ["audio"], '
+        '"oops": 1}\n```\n'
+    )
+    other = "```http\nGET https://graph.microsoft.com/v1.0/communications/calls/2\n```\n"
+    page = tmp_path / "page.md"
+    page.write_text(answer, encoding="utf-8")
+    main(["examples", str(page), "--json"])
+    saved = tmp_path / "baseline.json"
+    saved.write_text(capsys.readouterr().out, encoding="utf-8")
+
+    def findings_and_prints() -> tuple[list[str], list[str]]:
+        out = tmp_path / "run.sarif"
+        main(["examples", str(page), "--json", "--baseline", str(saved), "--sarif", str(out)])
+        items = json.loads(capsys.readouterr().out)
+        results = json.loads(out.read_text(encoding="utf-8"))["runs"][0]["results"]
+        return (
+            [f["path"] for i in items for f in i["findings"]],
+            [r["partialFingerprints"]["graphCallsFinding/v2"] for r in results],
+        )
+
+    assert findings_and_prints() == ([], [])
+    # Another example above renumbers the blocks: the old finding is still the old one.
+    page.write_text(f"# Calls\n\n{other}\n{answer}", encoding="utf-8")
+    assert findings_and_prints() == ([], [])
+    # The same defect in a second identical request is new, with its own fingerprint.
+    page.write_text(f"{answer}\n{answer}", encoding="utf-8")
+    paths, prints = findings_and_prints()
+    assert sorted(paths) == ["$.mediaConfig", "$.oops"] and len(prints) == 2
+    saved.write_text("[]", encoding="utf-8")
+    paths, prints = findings_and_prints()
+    assert paths == ["$.oops", "$.mediaConfig"] * 2
+    assert prints[2:] == [prints[0] + "|#2", prints[1] + "|#2"]
