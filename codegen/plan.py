@@ -524,8 +524,10 @@ class Planner:
             operations.append(opp)
         by_qname = {c.qname: c for c in classes}
         enum_by_qname = {e.qname: e for e in enums}
+        bases = {c.base_qname for c in classes if c.base_qname is not None}
+        free = {c.qname for c in classes if free_form_json(c, bases)}
         for c in classes:
-            self._annotate(c, by_qname, enum_by_qname)
+            self._annotate(c, by_qname, enum_by_qname, free)
         self._inherited(classes, by_qname)
         entity_sets: dict[str, str] = {}
         singletons: dict[str, str] = {}
@@ -574,9 +576,14 @@ class Planner:
         return dict(sorted(routes.items()))
 
     def _annotate(
-        self, c: ClassPlan, classes: dict[str, ClassPlan], enums: dict[str, EnumPlan]
+        self,
+        c: ClassPlan,
+        classes: dict[str, ClassPlan],
+        enums: dict[str, EnumPlan],
+        free: set[str],
     ) -> None:
-        """Annotations and imports, with aliases where two imported names would clash."""
+        """Annotations and imports, with aliases where two imported names would clash; a
+        free-form JSON type (see `free_form_json`) is annotated `Any`, as the converter reads it."""
         imports: dict[str, str] = {}  # local name -> import line
         used_names = {c.class_name}
 
@@ -613,6 +620,9 @@ class Planner:
                 py = import_class(enums[f.type_qname])
                 if enums[f.type_qname].flags:
                     py = f"list[{py}]"
+            elif f.type_qname in free:
+                py = "Any"
+                imports[py] = ANY_IMPORT
             else:
                 py = import_class(classes[f.type_qname])
             if f.collection:
@@ -621,6 +631,19 @@ class Planner:
                 py = f"{py} | None"
             f.annotation = f"{py} | Unset"
         c.type_imports = _group_imports(set(imports.values()) - {c.base_import})
+
+
+def free_form_json(c: ClassPlan, bases: set[str]) -> bool:
+    """Graph's free-form JSON type (`microsoft.graph.Json`): a complex type named `Json` with no
+    properties, no base and nothing derived, whose values are any JSON; the same rule as the
+    converter's `free_form`."""
+    return (
+        c.kind == "complex"
+        and c.qname.rpartition(".")[2] == "Json"
+        and c.base_qname is None
+        and not c.fields
+        and c.qname not in bases
+    )
 
 
 _WORDS = re.compile(r"\w+")

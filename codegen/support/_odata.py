@@ -711,6 +711,7 @@ FINDING_CODES: Final[Mapping[str, str]] = MappingProxyType(
         "read.unknown-type": "type.unknown",
         "read.not-assignable": "type.not-assignable",
         "read.abstract": "type.abstract",
+        "read.missing-type": "type.missing-odata-type",
         "read.bad-odata-type": "type.bad-annotation",
         "read.null": "property.null",
         "read.required": "property.required",
@@ -1117,6 +1118,7 @@ class ODataConverter(cattrs.Converter):
         self._parameter_classes: set[type[ODataObject]] = set()
         self._assignable: dict[str, frozenset[str]] = {}
         self._declared_below: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._bags: dict[str, bool] = {}
         # Unknown names are a sender's mistake but only a receiver's surprise.
         self._unknown_severity = "error" if strict else "warning"
         self.register_structure_hook_factory(_is_odata_class, self._structure_hook)
@@ -1200,6 +1202,75 @@ class ODataConverter(cattrs.Converter):
     def concrete(self, qname: str) -> list[str]:
         """The concrete types assignable to `qname`, sorted."""
         return sorted(q for q in self.assignable_to(qname) if not self.facts.types[q].abstract)
+
+    def free_form(self, qname: str) -> bool:
+        """Whether values of `qname` are free-form JSON: Graph's `Json` convention, a complex
+        type with no properties, no base and no derived types (workbook values, custom data),
+        which holds any JSON value (objects with any keys, arrays, strings, numbers)."""
+        t = self.facts.types.get(qname)
+        return (
+            t is not None
+            and t.kind == "complex"
+            and qname.rpartition(".")[2] == "Json"
+            and t.base is None
+            and not t.properties
+            and not self.facts.derived.get(qname)
+        )
+
+    def property_bag(self, qname: str) -> bool:
+        """Whether `qname` is an open type that declares nothing but its key: it exists to carry
+        dynamic properties (`plannerAssignments`, `detailsInfo`, `fieldValueSet`), so they are
+        its content, not findings."""
+        found = self._bags.get(qname)
+        if found is None:
+            t = self.facts.types[qname]
+            found = t.open and all(p.key for p in self.all_properties(qname))
+            self._bags[qname] = found
+        return found
+
+    def fitting(self, qname: str, names: list[str], concrete: bool) -> list[str]:
+        """The most general types derived from `qname` (concrete ones, or `qname` itself, when
+        `concrete` asks) that declare every property in `names`, sorted: `user`, not also
+        `agentUser` derived from it."""
+        pool = self.concrete(qname) if concrete else sorted(self.facts.derived.get(qname, ()))
+        wanted = set(names)
+        fits = [t for t in pool if wanted.issubset(p.name for p in self.all_properties(t))]
+        return [t for t in fits if not self._below_any(t, fits)]
+
+    def _below_any(self, qname: str, others: list[str]) -> bool:
+        """Whether a base type of `qname` is one of `others`."""
+        base = self.facts.types[qname].base
+        while base is not None:
+            if base in others:
+                return True
+            base = self.facts.types[base].base
+        return False
+
+    def _missing_type(self, data: dict[str, Any], qname: str, extra: dict[str, Any]) -> bool:
+        """An object of a type with derived types, with no `@odata.type`, that carries
+        properties only derived types declare (OData JSON §4.6.3): one finding naming the
+        derived types that fit. True when that is an error."""
+        below = [k for k in extra if self.declared_below(qname, k)]
+        if not below:
+            return False
+        fits = self.fitting(qname, below, concrete=False)
+        names = ", ".join(repr(k) for k in below)
+        if fits:
+            which = f"{_short(fits)} {'declares' if len(fits) == 1 else 'each declare'}"
+            which += " it" if len(below) == 1 else " them all"
+            add = f'name it with "@odata.type": "#{fits[0]}"'
+            if len(fits) > 1:
+                add = f'name the one it is with "@odata.type", e.g. "#{fits[0]}"'
+        else:
+            declare = sorted({t for k in below for t in self.declared_below(qname, k)})
+            which = f"no one derived type declares them all ({_short(declare)} declare some)"
+            add = "name the type it is with @odata.type"
+        message = (
+            f"{qname} does not declare {names} and the object names no @odata.type; {which}: {add}"
+        )
+        closed = not self.facts.types[qname].open
+        severity = "error" if closed and self.strict else "warning"
+        return _note(_Record(data, None, severity, "read.missing-type", message))
 
     # -- checking and reading: one walk -------------------------------------------------------
 
@@ -1319,6 +1390,13 @@ class ODataConverter(cattrs.Converter):
         walker = self._walkers.get(qname)
         if walker is not None:
             return walker
+        if self.free_form(qname):
+
+            def any_json(data: Any) -> Any:
+                return data
+
+            self._walkers[qname] = any_json
+            return any_json
         dispatch = self._dispatch
         dispatch_for = self._dispatch_for
 
@@ -1334,14 +1412,17 @@ class ODataConverter(cattrs.Converter):
                 )
             reader = dispatch.get((qname, odata_type))
             if reader is None:
-                reader = dispatch_for(qname, odata_type)
+                reader = dispatch_for(qname, odata_type, data)
             return reader(data)
 
         self._walkers[qname] = walk
         return walk
 
-    def _dispatch_for(self, qname: str, odata_type: str | None) -> _Reader:
-        """The reader for a declared type and an `@odata.type`, checked; cached when known."""
+    def _dispatch_for(
+        self, qname: str, odata_type: str | None, data: dict[str, Any] | None = None
+    ) -> _Reader:
+        """The reader for a declared type and an `@odata.type`, checked; cached when known.
+        `data`, the object, lets a missing `@odata.type` name the types its properties fit."""
         target = qname
         if odata_type is not None:
             named = odata_type.removeprefix("#")
@@ -1360,11 +1441,32 @@ class ODataConverter(cattrs.Converter):
                 target = named
         if self.facts.types[target].abstract:
             concrete = self.concrete(target)
+            if odata_type is not None:
+                raise ReadError(
+                    "$",
+                    f"{target} is abstract: @odata.type must name a concrete type"
+                    + (f"; use one of {_short(concrete)}" if concrete else ""),
+                    "read.abstract",
+                )
+            own = {p.name for p in self.all_properties(target)}
+            used = [k for k in data or () if "@" not in k and k not in own]
+            fits = self.fitting(target, used, concrete=True) if used else []
+            if fits and len(fits) < len(concrete):
+                add = f'its properties fit {_short(fits)}: name it with "@odata.type": "#{fits[0]}"'
+                if len(fits) > 1:
+                    add = (
+                        f'its properties fit {_short(fits)}: name the one it is with "@odata.type"'
+                    )
+            elif len(concrete) == 1:
+                add = f'name it with "@odata.type": "#{concrete[0]}", its one concrete type'
+            elif concrete:
+                add = f"name the concrete type it is with @odata.type: one of {_short(concrete)}"
+            else:
+                add = "no concrete type derives from it"
             raise ReadError(
                 "$",
-                f"{target} is abstract and the object names no concrete type with @odata.type"
-                + (f"; use one of {_short(concrete)}" if concrete else ""),
-                "read.abstract",
+                f"{target} is abstract and the object names no @odata.type; {add}",
+                "read.missing-type",
             )
         reader = self._readers.get(target)
         if reader is None:
@@ -1546,6 +1648,8 @@ class ODataConverter(cattrs.Converter):
         required = frozenset(order)
         own_type = "#" + qname
         undeclared = self._undeclared
+        has_derived = bool(self.facts.derived.get(qname))
+        missing_type = self._missing_type
 
         def reader(data: dict[str, Any]) -> ODataObject:
             # The hot path of every read and check: the annotation and extra containers are
@@ -1595,6 +1699,8 @@ class ODataConverter(cattrs.Converter):
                         failed = True
                     else:
                         kwargs[attr] = found.value
+            if extra is not None and has_derived and "@odata.type" not in data:
+                failed = missing_type(data, qname, extra) or failed
             if required and not required.issubset(data):
                 ctx = _CHECK.get()
                 if ctx is not None and not ctx.partial:
@@ -1650,21 +1756,25 @@ class ODataConverter(cattrs.Converter):
                     typed = found.value
                 ctx.typed[id(data), key] = typed
                 return False
-        below = self.declared_below(owner, key)
-        if below:
-            hint = f"; declared on {_short(below)}, name it with @odata.type"
+        if self.property_bag(owner):
+            # Dynamic properties are this type's content, not findings.
+            failed = False
         else:
-            hint = _did_you_mean(key, [p.name for p in self.all_properties(owner)])
-        if facts.open:
-            severity = "warning"
-            message = (
-                f"{owner} does not declare {key!r}; kept as a dynamic property of the open "
-                f"type{hint}"
-            )
-        else:
-            severity = "error" if self.strict else "warning"
-            message = f"{owner} does not declare {key!r} and is not an open type{hint}"
-        failed = _note(_Record(data, key, severity, "read.undeclared", message))
+            below = self.declared_below(owner, key)
+            if below:
+                hint = f"; declared on {_short(below)}, name it with @odata.type"
+            else:
+                hint = _did_you_mean(key, [p.name for p in self.all_properties(owner)])
+            if facts.open:
+                severity = "warning"
+                message = (
+                    f"{owner} does not declare {key!r}; kept as a dynamic property of the open "
+                    f"type{hint}"
+                )
+            else:
+                severity = "error" if self.strict else "warning"
+                message = f"{owner} does not declare {key!r} and is not an open type{hint}"
+            failed = _note(_Record(data, key, severity, "read.undeclared", message))
         # A dynamic value that names its type can still be checked against that type.
         if type(value) is dict:
             named = value.get("@odata.type")
@@ -1716,6 +1826,13 @@ class ODataConverter(cattrs.Converter):
             item: Callable[[Any], Any] = codec_for_primitive(p.type)[1]
         elif p.kind == "enum":
             item = _write_enum
+        elif self.free_form(p.type):
+            qname = p.type
+
+            def item(value: Any) -> Any:
+                # Free-form JSON is kept as read; an object made in Python is written.
+                return self.write(value, qname) if isinstance(value, ODataObject) else value
+
         else:
             qname = p.type
 
@@ -1773,6 +1890,8 @@ class ODataConverter(cattrs.Converter):
             return None
         if isinstance(value, ODataObject):
             return self.write(value, qname)
+        if self.free_form(qname):
+            return value
         if qname in self.facts.enums:
             return _write_enum(value)
         return codec_for_primitive(qname)[1](value)

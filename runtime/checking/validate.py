@@ -21,7 +21,11 @@ Finding codes (stable; golden files and callers depend on them):
   the object is kept: as the declared type, or as an unknown subtype of an abstract one).
 - `type.not-assignable` — `@odata.type` names a type that is neither the declared type nor derived
   from it (error); the message lists the accepted types.
-- `type.abstract` — the type to read is abstract and no concrete `@odata.type` is given (error).
+- `type.abstract` — `@odata.type` names an abstract type (error).
+- `type.missing-odata-type` — no `@odata.type` where OData JSON §4.6.3 needs one (the declared
+  type is abstract: error; or the object carries properties only derived types declare: an
+  error on a closed type when strict, else a warning); the message names the derived types
+  its properties fit, and the annotation to add.
 - `type.bad-annotation` — `@odata.type` is not a string (error).
 - `property.undeclared` — a property the type does not declare: a warning on an open type (a
   dynamic property), on a closed type an error when strict and a warning when lenient; the

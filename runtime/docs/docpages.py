@@ -110,6 +110,28 @@ _METHODS = "GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS"
 _REQUEST = re.compile(rf"^({_METHODS})\s+(\S+)(?:\s+HTTP/\d(?:\.\d)?)?\s*$")
 # A syntax line may hold spaces in its placeholders (`GET /users/{id | userPrincipalName}`).
 _LOOSE_REQUEST = re.compile(rf"^({_METHODS})\s+/")
+# Pages write URLs unencoded: spaces in a query (`?$filter=name eq 'a b'`), in function
+# parameters (`search(q='a b')`, `resizedRange(deltaRows=1, deltaColumns=1)`) or in placeholders
+# (`{id | userPrincipalName}`).
+_SPACED_REQUEST = re.compile(
+    rf"^({_METHODS})\s+((?:https?://|/)\S.*?)(?:\s+HTTP/\d(?:\.\d)?)?\s*$", re.IGNORECASE
+)
+_QUOTED_OR_PLACEHOLDER = re.compile(r"'[^']*'|\{[^{}]*\}|\([^()\s][^()]*\)")
+
+
+def _request_line(s: str) -> tuple[str, str] | None:
+    """The method and URL of a request line; an absolute URL may hold spaces where pages write
+    them (query, quoted parameters, placeholders), never elsewhere (that is prose)."""
+    m = _REQUEST.match(s)
+    if m is not None:
+        return m.group(1), m.group(2)
+    m = _SPACED_REQUEST.match(s)
+    if m is None or not m.group(1).isupper():
+        return None
+    path = _QUOTED_OR_PLACEHOLDER.sub("", m.group(2).partition("?")[0])
+    return (m.group(1), m.group(2)) if not any(c.isspace() for c in path) else None
+
+
 # Content types whose bodies are JSON; any other declared type is not parsed as JSON.
 _JSON_CONTENT_TYPE = re.compile(r"^\s*(?:application|text)/(?:[\w.+-]*\+)?json\b", re.I)
 # A first token after `[` that can start a JSON value (`[Zip file…]` and `[bytes]` can't).
@@ -233,10 +255,10 @@ def _envelope_from(first: str, line: int, heading: str) -> _Envelope | None:
     m = _STATUS.match(s)
     if m:
         return _Envelope("response", line, heading, status=int(m.group(2)), status_line=s)
-    m = _REQUEST.match(s)
-    if m is None:
+    found = _request_line(s)
+    if found is None:
         return None
-    method, url = m.group(1), m.group(2)
+    method, url = found
     if not _ABSOLUTE_URL.match(url):
         return None
     kind: ExampleKind = "request"
@@ -455,8 +477,8 @@ def _stops_body(line: str) -> bool:
     s = line.strip()
     if _STATUS.match(s) or _TITLE.match(s) or _SUBHEADING.match(s):
         return True
-    m = _REQUEST.match(s)
-    return m is not None and _ABSOLUTE_URL.match(m.group(2)) is not None
+    found = _request_line(s)
+    return found is not None and _ABSOLUTE_URL.match(found[1]) is not None
 
 
 def _value_last_line(pl: _PageLines, first: int) -> int | None:
@@ -563,13 +585,13 @@ def _relative_request(
     it is the block's one request line and has headers or a body after it, or the block is
     marked as a request.
     """
-    m = _REQUEST.match(content[j].strip())
-    if m is None or not m.group(2).startswith("/"):
+    found = _request_line(content[j].strip())
+    if found is None or not found[1].startswith("/"):
         return None
     rest = [line.strip() for line in content[j + 1 :] if line.strip()]
     if any(_LOOSE_REQUEST.match(line) for line in rest) or not (rest or marked):
         return None
-    return _Envelope("request", first_line + j, "", method=m.group(1), url=m.group(2))
+    return _Envelope("request", first_line + j, "", method=found[0], url=found[1])
 
 
 class _MarkdownHeadings:

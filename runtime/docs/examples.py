@@ -92,6 +92,8 @@ class ExampleReport:
     roundtrip: bool | None = None
     # From a block marked ignored (its errors were lowered to warnings).
     ignored: bool = False
+    # The body as written, to locate findings inside the page (SARIF); not in the JSON report.
+    body_text: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def outcome(self) -> Outcome:
@@ -235,15 +237,22 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
     elif kind == "response" and has_body:
         request = context.requests.get(example.request_id or "")
         typed_response = type_response(example.status, request)
+        index = context.indexes.get(example.request_id or "")
+        body, declared, inside, wrapped = _unwrapped(
+            example.value, typed_response.type, index or models.index
+        )
+        typing = (*typed_response.findings, *wrapped)
         report = check_body(
-            example.value,
-            typed_response.type,
+            body,
+            declared,
             mode=mode,
             partial=True,
-            typing_findings=typed_response.findings,
+            typing_findings=typing,
             models=models,
-            index=context.indexes.get(example.request_id or ""),
+            index=index,
         )
+        if inside:
+            report = _under_value(report, len(typing))
     elif kind == "notification" and has_body:
         notified = type_notification(example.value, routes_of(models.index))
         report = check_body(
@@ -280,7 +289,57 @@ def check_example(example: ExampleLike, context: _Context) -> ExampleReport:
         findings=findings,
         roundtrip=report.roundtrip,
         ignored=bool(getattr(example, "ignored", False)),
+        body_text=example.body_text if example.value is not None else None,
     )
+
+
+def _unwrapped(
+    value: Any, declared: TypeRef | None, index: SchemaIndex
+) -> tuple[Any, TypeRef | None, bool, tuple[Finding, ...]]:
+    """The response body to check, as what type, whether that is the body's `value`, and why: a
+    single primitive or enum value comes as `{"value": …}` (OData JSON format §7.1); a single
+    object wrapped so (as many Intune pages write it) is reported and checked inside its
+    wrapper, and a collection response where one object is returned is reported and checked
+    item by item."""
+    unchanged = (value, declared, False, ())
+    if declared is None or declared.collection or type(value) is not dict or "value" not in value:
+        return unchanged
+    if any(k != "value" and not k.startswith("@") for k in value):
+        return unchanged
+    qname = declared.qname
+    if qname.startswith("Edm.") or qname in index.facts.enums:
+        return value["value"], declared, True, ()
+    if qname not in index.facts.types or "value" in index.properties(qname):
+        return unchanged
+    inner = value["value"]
+    if type(inner) is list and all(type(item) is dict for item in inner):
+        listed = Finding(
+            "warning",
+            "response.wrapped-in-value",
+            "$",
+            f"the body is a collection response (a list in `value`) where the request returns "
+            f"one {qname}; Graph returns the object itself (each item checked as {qname})",
+        )
+        return value, TypeRef(qname, True), False, (listed,)
+    if type(inner) is not dict:
+        return unchanged
+    wrapped = Finding(
+        "warning",
+        "response.wrapped-in-value",
+        "$",
+        f"the body wraps one {qname} in `value`, as a collection or primitive response would; "
+        "Graph returns a single object unwrapped (checked inside `value`)",
+    )
+    return inner, declared, True, (wrapped,)
+
+
+def _under_value(report: BodyReport, typing: int) -> BodyReport:
+    """The findings of a body checked inside its `value`, located in the body as written."""
+    moved = tuple(
+        replace(f, path="$.value" + f.path[1:]) if f.path.startswith("$") else f
+        for f in report.findings[typing:]
+    )
+    return replace(report, findings=(*report.findings[:typing], *moved))
 
 
 def _type_any_request(
@@ -727,11 +786,35 @@ def check_page(
 # -- rendering --------------------------------------------------------------------------------
 
 
+PAGE_ITEM = "page"
+"""The `kind` of the JSON report's item holding a page's own findings (not tied to a body)."""
+
+
+def _page_item(page: PageReport) -> dict[str, Any]:
+    """A page's own findings as one item of the JSON report, shaped like a body's."""
+    return {
+        "id": f"{Path(page.file).stem}#page",
+        "source": {"file": page.file, "line": None},
+        "kind": PAGE_ITEM,
+        "method": None,
+        "url": None,
+        "status": None,
+        "type": None,
+        "repairs": [],
+        "findings": [f.as_dict() for f in page.findings],
+        "roundtrip": None,
+    }
+
+
 def render_json(pages: Sequence[PageReport]) -> str:
-    """The JSON report: a list with one object per body, across all pages."""
-    return json.dumps(
-        [e.as_dict() for page in pages for e in page.examples], ensure_ascii=False, indent=2
-    )
+    """The JSON report: a list with one object per body, across all pages, and after a page's
+    bodies one `"kind": "page"` item with its own findings when it has any."""
+    items: list[dict[str, Any]] = []
+    for page in pages:
+        items.extend(e.as_dict() for e in page.examples)
+        if page.findings:
+            items.append(_page_item(page))
+    return json.dumps(items, ensure_ascii=False, indent=2)
 
 
 def render_text(pages: Sequence[PageReport]) -> str:

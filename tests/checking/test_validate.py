@@ -100,7 +100,7 @@ def test_participant_info_in_targets_is_not_assignable(mode: Mode) -> None:
 @pytest.mark.parametrize("mode", MODES)
 def test_abstract_type_names_concrete_candidates(mode: Mode) -> None:
     findings = validate(minimal_call(mediaConfig={}), CALL, mode=mode, partial=False)
-    f = only(findings, "type.abstract")
+    f = only(findings, "type.missing-odata-type")
     assert f.path == "$.mediaConfig"
     assert "microsoft.graph.appHostedMediaConfig" in f.message
     assert "microsoft.graph.serviceHostedMediaConfig" in f.message
@@ -124,9 +124,13 @@ def test_undeclared_on_an_open_type_warns_with_a_hint(mode: Mode) -> None:
     identity.update(guest={"id": "g"}, phone={"id": "+1"}, applicationInstance={"id": "a"})
     findings = validate(body, CALL, mode=mode, partial=False)
     assert [(f.severity, f.code, f.path) for f in findings] == [
-        ("warning", "property.undeclared", f"$.targets[0].identity.{name}")
-        for name in ("guest", "phone", "applicationInstance")
+        *(
+            ("warning", "property.undeclared", f"$.targets[0].identity.{name}")
+            for name in ("guest", "phone", "applicationInstance")
+        ),
+        ("warning", "type.missing-odata-type", "$.targets[0].identity"),
     ]
+    assert '"@odata.type": "#microsoft.graph.communicationsIdentitySet"' in findings[-1].message
     for f in findings:
         assert "microsoft.graph.identitySet" in f.message
         assert "microsoft.graph.communicationsIdentitySet" in f.message
@@ -150,6 +154,7 @@ def test_a_typed_dynamic_value_is_validated_against_its_type() -> None:
     assert check(body) == [
         ("warning", "property.undeclared", "$.targets[0].identity.phone"),
         ("error", "value.wrong-json-type", "$.targets[0].identity.phone.id"),
+        ("warning", "type.missing-odata-type", "$.targets[0].identity"),
     ]
 
 

@@ -384,11 +384,16 @@ def test_a_type_that_does_not_derive_from_the_declared_one_is_an_error() -> None
 
 def test_abstract_declared_type_needs_odata_type() -> None:
     err = read_error({"shape": {"label": "?"}}, "test.a.invitation")
-    assert (err.path, err.code) == ("$.shape", "read.abstract")
+    assert (err.path, err.code) == ("$.shape", "read.missing-type")
     assert "test.a.shape" in err.message
     assert "test.a.circle" in err.message  # names the concrete choices
+    err = read_error({"shape": {"side": 1.0}}, "test.a.invitation")
+    assert "its properties fit test.a.square" in err.message
+    assert "test.a.circle" not in err.message
     err = read_error({"id": "e"}, "test.a.entity")
-    assert err.code == "read.abstract"
+    assert err.code == "read.missing-type"
+    err = read_error({"shape": {"@odata.type": "#test.a.shape"}}, "test.a.invitation")
+    assert (err.path, err.code) == ("$.shape", "read.abstract")
 
 
 def test_unknown_type_is_an_error_in_strict_mode() -> None:

@@ -139,3 +139,136 @@ def test_a_post_elsewhere_without_notification_keys_is_a_request(value: dict[str
     (example,) = read_text(text, "p.md").examples
     expected = "notification" if len(keys.intersection(value)) >= 2 else "request"
     assert example.kind == expected
+
+
+# -- request lines with spaces, bodies wrapped in `value` -------------------------------------
+
+WRAPPED_PAGE = """# Read one call
+
+<!-- { "blockType": "request", "name": "read_call" } -->
+```http
+GET https://graph.microsoft.com/v1.0/communications/calls/{call id}?$select=state, direction
+```
+
+<!-- { "blockType": "response" } -->
+```http
+HTTP/1.1 200 OK
+Content-Type: application/json
+
+{
+  "value": {
+    "@odata.type": "#microsoft.graph.call",
+    "state": "established",
+    "direction": "sideways"
+  }
+}
+```
+"""
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET https://graph.microsoft.com/v1.0/users?$filter=displayName eq 'Ada Lovelace'",
+        "GET https://graph.microsoft.com/v1.0/users/{id | userPrincipalName}",
+        "GET https://graph.microsoft.com/v1.0/me/drive/root/search(q='quarterly report')",
+        "GET https://graph.microsoft.com/v1.0/me/events?$top=2 HTTP/1.1",
+        "POST https://graph.microsoft.com/v1.0/me/drive/root/workbook/worksheets/{id}/range/"
+        "resizedRange(deltaRows={n}, deltaColumns={n})",
+    ],
+)
+def test_a_request_line_may_hold_spaces_where_pages_write_them(line: str) -> None:
+    text = f"```http\n{line}\n```\n\n```http\nHTTP/1.1 200 OK\n\n{{}}\n```\n"
+    page = read_text(text, "spaced.md")
+    request, response = page.examples
+    assert (request.kind, request.method) == ("request", line.split()[0])
+    assert request.url is not None and request.url.startswith("https://graph.microsoft.com/")
+    assert not request.url.endswith("HTTP/1.1")
+    assert response.request_id == request.id
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET https://graph.microsoft.com/v1.0/me and then read the reply",
+        "get https://graph.microsoft.com/v1.0/users?$filter=a eq 'b'",
+    ],
+)
+def test_prose_after_a_url_is_not_a_request_line(line: str) -> None:
+    page = read_text(f"```http\n{line}\n```\n", "prose.md")
+    assert page.examples == ()
+
+
+def test_a_relative_request_with_spaces_in_a_block_marked_request_is_one() -> None:
+    text = (
+        '<!-- { "blockType": "request" } -->\n'
+        "```msgraph-interactive\nGET /me/drive/root/search(q='quarterly report')\n```\n\n"
+        '<!-- { "blockType": "response" } -->\n```http\nHTTP/1.1 200 OK\n\n{}\n```\n'
+    )
+    page = read_text(text, "relative.md")
+    request, response = page.examples
+    assert request.url == "/me/drive/root/search(q='quarterly report')"
+    assert response.request_id == request.id
+    assert not [f for f in page.findings if f.code == "page.response-without-request"]
+    # A syntax line alone, in a block not marked as a request, is still not an example.
+    alone = read_text("```http\nGET /users/{id | userPrincipalName}\n```\n", "syntax.md")
+    assert alone.examples == ()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET https://graph.microsoft.com/v1.0/me (see below)",
+    ],
+)
+def test_a_parenthesis_after_a_space_is_prose(line: str) -> None:
+    page = read_text(f"```http\n{line}\n```\n", "prose.md")
+    assert page.examples == ()
+
+
+def test_a_single_object_wrapped_in_value_is_reported_and_checked_inside(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "wrapped.md"
+    path.write_text(WRAPPED_PAGE, encoding="utf-8")
+    (report,) = check_pages([path])
+    request, response = report.examples
+    assert request.findings == () and response.type == "microsoft.graph.call"
+    assert [(f.severity, f.code, f.path) for f in response.findings] == [
+        ("warning", "response.wrapped-in-value", "$"),
+        ("warning", "enum.unknown-member", "$.value.direction"),
+    ]
+    assert response.roundtrip is True
+
+
+def test_a_primitive_or_enum_response_is_read_from_value() -> None:
+    from runtime.checking.models import models_for
+    from runtime.checking.validate import TypeRef
+    from runtime.docs.examples import _unwrapped
+
+    index = models_for(url="https://graph.microsoft.com/v1.0/").index
+    body = {"@odata.context": "…", "value": "text"}
+    text = TypeRef("Edm.String")
+    assert _unwrapped(body, text, index) == ("text", text, True, ())
+    state = TypeRef("microsoft.graph.callState")
+    assert _unwrapped(body, state, index)[:3] == ("text", state, True)
+    # A collection, and a body with other keys, are kept as they are.
+    many = TypeRef("Edm.String", True)
+    assert _unwrapped(body, many, index) == (body, many, False, ())
+    assert _unwrapped({"value": "x", "more": 1}, text, index)[2] is False
+
+
+def test_a_collection_response_where_one_object_is_returned_is_checked_item_by_item(
+    tmp_path: Path,
+) -> None:
+    listed = WRAPPED_PAGE.replace('"value": {', '"value": [{').replace("  }\n}", "  }]\n}")
+    path = tmp_path / "listed.md"
+    path.write_text(listed, encoding="utf-8")
+    (report,) = check_pages([path])
+    response = report.examples[1]
+    assert response.type == "Collection(microsoft.graph.call)"
+    assert [(f.code, f.path) for f in response.findings] == [
+        ("response.wrapped-in-value", "$"),
+        ("enum.unknown-member", "$.value[0].direction"),
+    ]
+    assert "collection response" in response.findings[0].message
