@@ -147,9 +147,13 @@ def parse_metadata_options(values: Iterable[str]) -> dict[str, Document]:
 
 def pinned_documents(config: Path | None = None) -> dict[str, Document]:
     """Each API version's pinned inputs in the sources config (`metadata/sources.toml`): its
-    base document and overlays, for the versions whose files are all present."""
-    from codegen.sources import DEFAULT_CONFIG, load_packages
-    from codegen.xmlsafe import MetadataError
+    base document and overlays, for the versions whose files are all present; none in an
+    install without the codegen extra, which checks with the models packages only."""
+    try:
+        from codegen.sources import DEFAULT_CONFIG, load_packages
+        from codegen.xmlsafe import MetadataError
+    except ImportError:
+        return {}
 
     try:
         packages = load_packages(config or DEFAULT_CONFIG)

@@ -3,6 +3,7 @@ sources config, the version of a page (its path) and of a request (its URL), ove
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,16 @@ def test_pinned_documents_come_from_the_sources_config(tmp_path: Path) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text("[[packages]", encoding="utf-8")
     assert real_pinned_documents(broken) == {}
+
+
+def test_an_install_without_the_codegen_extra_has_no_pinned_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The base wheel has no lxml: `examples` then checks with the models packages only, and
+    does not fail for the default it can't have."""
+    config = _config(tmp_path, [APP], [ROUTES])
+    monkeypatch.setitem(sys.modules, "codegen.sources", None)  # import raises ImportError
+    assert real_pinned_documents(config) == {}
 
 
 def test_whole_metadata_picks_the_document_of_a_version() -> None:
