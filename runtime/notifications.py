@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from . import resolve_type
 from .errors import InvalidBodyError
 from .findings import DEFAULT_MAX_FINDINGS, Finding, cap_findings, has_errors
 from .json_reader import DEFAULT_LIMITS, JsonLimits, read_json
@@ -63,9 +64,7 @@ class Resource:
 
 def parse_resource_url(url: str) -> Resource:
     """Classify `/communications/calls/{id}[/participants|/operations/{opId}|…]` (or `/app/…`)."""
-    from .resolve_type import split_path
-
-    segments = split_path(url)
+    segments = resolve_type.split_path(url)
     lowered = [s.lower() for s in segments]
     if "calls" not in lowered:
         return Resource(ResourceKind.OTHER)
@@ -120,13 +119,12 @@ class NotificationBatch:
 def lenient_notification_validator(models: Models | str | None = None) -> Validator:
     """The default: lenient, partial validation with `resourceData` typed from `resourceUrl`,
     against `models` (default: the default version's package)."""
-    from .resolve_type import routes_of, type_notification
     from .validate import validate
 
     handle = models_for(models)
 
     def check(value: Any, qname: str) -> Sequence[Finding]:
-        typing = type_notification(value, routes_of(handle.index))
+        typing = resolve_type.type_notification(value, resolve_type.routes_of(handle.index))
         found = validate(
             value,
             qname,
@@ -155,8 +153,6 @@ def parse_notifications(
     taken as JSON already parsed. At most `DEFAULT_MAX_FINDINGS` findings are listed. The body
     is checked and read with `models` (a handle or an import name; default: the default
     version's package)."""
-    from .resolve_type import LEGACY_RESOURCE_KEY, routes_of, type_notification
-
     handle = models_for(models)
 
     if isinstance(body, bytes | bytearray | str):
@@ -167,7 +163,7 @@ def parse_notifications(
     else:
         value = body
     # Typed once, for the check and the read alike.
-    typing = type_notification(value, routes_of(handle.index))
+    typing = resolve_type.type_notification(value, resolve_type.routes_of(handle.index))
     if validator is None and converter is None:
         # One walk checks the body and reads every resourceData as its decided type.
         outcome = check_body(
@@ -205,7 +201,7 @@ def parse_notifications(
             continue
         change = item.get("changeType")
         # Typed the same way as resolve_type does: older senders say `resource`.
-        url = item.get("resourceUrl", item.get(LEGACY_RESOURCE_KEY))
+        url = item.get("resourceUrl", item.get(resolve_type.LEGACY_RESOURCE_KEY))
         if type(change) is not str or type(url) is not str:
             problems.append(
                 Finding(

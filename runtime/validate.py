@@ -62,7 +62,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 from .findings import Finding, Severity, cap_findings
-from .models import odata_of
+from .models import default_models, odata_of
 
 if TYPE_CHECKING:
     from .models import ODataConverter, PropertyFacts, SchemaFacts
@@ -166,12 +166,11 @@ class SchemaIndex:
 
 def default_index() -> SchemaIndex:
     """The index over the default models package (see `runtime.models`), built once."""
-    from .models import default_models
-
     return default_models().index
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_new_tuple = tuple.__new__
 
 
 def child_path(parent: str, key: str | int) -> str:
@@ -233,7 +232,9 @@ def check(
         if result.findings
         else []
     )
-    return CheckOutcome(findings, result.value, result.dynamic, conv)
+    # Made without the named tuple's Python-level __new__: this runs once per body checked.
+    outcome: CheckOutcome = _new_tuple(CheckOutcome, (findings, result.value, result.dynamic, conv))
+    return outcome
 
 
 def validate(
