@@ -155,7 +155,7 @@ def parse_notifications(
     version's package)."""
     handle = models_for(models)
 
-    if isinstance(body, bytes | bytearray | str):
+    if isinstance(body, (bytes, bytearray, str)):
         read = read_json(body, limits=limits)
         if not read.ok:
             raise InvalidBodyError("notification body", cap_findings(read.errors))

@@ -211,28 +211,28 @@ def check(
         conv = idx.converter
     else:
         raise ValueError(f"mode must be 'strict' or 'lenient', not {mode!r}")
-    if isinstance(declared, TypeRef):
-        qname, collection = declared.qname, declared.collection
-    elif "(" in declared:
-        ref = TypeRef.parse(declared)
-        qname, collection = ref.qname, ref.collection
-    else:
+    # This runs once per body checked: the common case (a plain type name, no dynamic
+    # properties, no findings) takes the fewest steps.
+    if type(declared) is str and "(" not in declared:
         qname, collection = declared.strip(), False
-    decided = (
-        {
+    else:
+        ref = declared if isinstance(declared, TypeRef) else TypeRef.parse(declared)
+        qname, collection = ref.qname, ref.collection
+    if dynamic:
+        decided = {
             path: idx._dynamic_property(d.type.qname, d.type.collection, d.reason)
             for path, d in dynamic.items()
         }
-        if dynamic
-        else None
-    )
-    result = conv.check(value, qname, collection=collection, partial=partial, dynamic=decided)
+        result = conv.check(value, qname, collection=collection, partial=partial, dynamic=decided)
+    else:
+        result = conv.check(value, qname, collection=collection, partial=partial)
+    found = result.findings
     findings = (
-        [Finding(cast(Severity, f.severity), f.code, f.path, f.message) for f in result.findings]
-        if result.findings
+        [Finding(cast(Severity, f.severity), f.code, f.path, f.message) for f in found]
+        if found
         else []
     )
-    # Made without the named tuple's Python-level __new__: this runs once per body checked.
+    # Made without the named tuple's Python-level __new__.
     outcome: CheckOutcome = _new_tuple(CheckOutcome, (findings, result.value, result.dynamic, conv))
     return outcome
 

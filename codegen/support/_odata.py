@@ -1627,6 +1627,7 @@ class ODataConverter(cattrs.Converter):
         own_type = "#" + qname
         undeclared = self._undeclared
         reader_table = self._reader_table
+        routes = self._dispatch.setdefault(qname, {})
         made: type[ODataObject] | None = None
         required: frozenset[str] = frozenset()
         order: list[str] = []
@@ -1639,10 +1640,15 @@ class ODataConverter(cattrs.Converter):
                 # `fields` is bound last: another thread that sees it sees the rest too.
                 made, required, order, concrete, fields = reader_table(qname, cls)
             if dispatch is not None:
-                if type(data) is not dict or not concrete:
+                if type(data) is not dict:
                     return dispatch(data)
                 odata_type = data.get("@odata.type")
-                if odata_type is not None and odata_type != own_type:
+                if (odata_type is not None and odata_type != own_type) or not concrete:
+                    # Another type: its reader when the dispatch has checked the name before.
+                    if type(odata_type) is str:
+                        target = routes.get(odata_type)
+                        if target is not None:
+                            return target(data)
                     return dispatch(data)
             # The hot path of every read and check: the annotation and extra containers are
             # made only when needed, and findings are kept only in the rare branches.
