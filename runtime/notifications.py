@@ -18,6 +18,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from . import resolve_type
@@ -62,6 +63,9 @@ class Resource:
     item_id: str | None = None
 
 
+# Bounded, and a Resource is frozen so it can be shared: a bot sees the same few calls' URLs in
+# notification after notification.
+@lru_cache(maxsize=1024)
 def parse_resource_url(url: str) -> Resource:
     """Classify `/communications/calls/{id}[/participants|/operations/{opId}|…]` (or `/app/…`)."""
     segments = resolve_type.split_path(url)
