@@ -1636,20 +1636,23 @@ class ODataConverter(cattrs.Converter):
 
         def reader(data: dict[str, Any]) -> Any:
             nonlocal made, required, order, concrete, fields
-            if fields is None:
-                # `fields` is bound last: another thread that sees it sees the rest too.
-                made, required, order, concrete, fields = reader_table(qname, cls)
             if dispatch is not None:
                 if type(data) is not dict:
                     return dispatch(data)
                 odata_type = data.get("@odata.type")
-                if (odata_type is not None and odata_type != own_type) or not concrete:
+                if odata_type is not None and odata_type != own_type:
                     # Another type: its reader when the dispatch has checked the name before.
                     if type(odata_type) is str:
                         target = routes.get(odata_type)
                         if target is not None:
                             return target(data)
                     return dispatch(data)
+            if fields is None:
+                # `fields` is bound last: another thread that sees it sees the rest too.
+                made, required, order, concrete, fields = reader_table(qname, cls)
+            if not concrete and dispatch is not None:
+                # An abstract declared type is read only as the concrete type an object names.
+                return dispatch(data)
             # The hot path of every read and check: the annotation and extra containers are
             # made only when needed, and findings are kept only in the rare branches.
             get_field = fields.get
