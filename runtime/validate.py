@@ -57,7 +57,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
@@ -164,8 +164,10 @@ class SchemaIndex:
         return self.converter.assignable_to(qname)
 
 
+@cache
 def default_index() -> SchemaIndex:
     """The index over the default models package (see `runtime.models`), built once."""
+    # Cached here too: `check` without an index asks for it once per body.
     return default_models().index
 
 
