@@ -14,7 +14,7 @@ import importlib
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -342,8 +342,15 @@ class Models:
 def is_a(obj: object, qname: str) -> bool:
     """Whether `obj` is a generated object of the CSDL type `qname` or of a type derived from it,
     from any models package (the runtime never tests against one package's classes)."""
+    return _class_is_a(type(obj), qname)
+
+
+@lru_cache(maxsize=4096)
+def _class_is_a(cls: type, qname: str) -> bool:
+    # Bounded, by class: the tracker asks of every item of every notification, and a package
+    # has a fixed set of classes.
     wanted = f"#{qname}"
-    return any(getattr(c, "ODATA_TYPE", None) == wanted for c in type(obj).__mro__)
+    return any(getattr(c, "ODATA_TYPE", None) == wanted for c in cls.__mro__)
 
 
 def odata_of(converter: ODataConverter) -> ModuleType:

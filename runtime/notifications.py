@@ -216,19 +216,18 @@ def parse_notifications(
                 )
             )
             continue
-        data = item.get("resourceData")
-        decided = dynamic.get(f"{path}.resourceData")
+        data_path = f"{path}.resourceData"
         try:
-            if typed_data is not None and f"{path}.resourceData" in typed_data:
-                typed = typed_data[f"{path}.resourceData"]
+            if typed_data is not None and data_path in typed_data:
+                typed = typed_data[data_path]
             else:
+                decided = dynamic.get(data_path)
+                data = item.get("resourceData")
                 typed = _read_data(conv, data, decided.type.qname if decided else None)
         except read_error as caught:
             exc = cast("ReadError", caught)
             problems.append(
-                Finding(
-                    "error", "body.unreadable", f"{path}.resourceData{exc.path[1:]}", exc.message
-                )
+                Finding("error", "body.unreadable", f"{data_path}{exc.path[1:]}", exc.message)
             )
             continue
         except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:
@@ -238,7 +237,7 @@ def parse_notifications(
                 Finding(
                     "error",
                     "body.unreadable",
-                    f"{path}.resourceData",
+                    data_path,
                     f"could not be read ({type(exc).__name__})",
                 )
             )
