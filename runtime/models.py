@@ -14,7 +14,7 @@ import importlib
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from functools import cache, cached_property, lru_cache
+from functools import cache, cached_property
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -342,15 +342,20 @@ class Models:
 def is_a(obj: object, qname: str) -> bool:
     """Whether `obj` is a generated object of the CSDL type `qname` or of a type derived from it,
     from any models package (the runtime never tests against one package's classes)."""
-    return _class_is_a(type(obj), qname)
+    cls = type(obj)
+    found = _IS_A.get((cls, qname))
+    if found is None:
+        wanted = f"#{qname}"
+        found = any(getattr(c, "ODATA_TYPE", None) == wanted for c in cls.__mro__)
+        if len(_IS_A) < _IS_A_LIMIT:
+            _IS_A[cls, qname] = found
+    return found
 
 
-@lru_cache(maxsize=4096)
-def _class_is_a(cls: type, qname: str) -> bool:
-    # Bounded, by class: the tracker asks of every item of every notification, and a package
-    # has a fixed set of classes.
-    wanted = f"#{qname}"
-    return any(getattr(c, "ODATA_TYPE", None) == wanted for c in cls.__mro__)
+# The answers of `is_a` by class: the tracker asks of every item of every notification, and a
+# package has a fixed set of classes. Bounded all the same.
+_IS_A: dict[tuple[type, str], bool] = {}
+_IS_A_LIMIT = 4096
 
 
 def odata_of(converter: ODataConverter) -> ModuleType:
