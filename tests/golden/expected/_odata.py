@@ -849,9 +849,12 @@ class _CheckContext:
     def __init__(self, partial: bool) -> None:
         self.partial = partial
         self.records: list[_Record] = []
-        self.dynamic: dict[tuple[int, str], DynamicProperty] = {}
-        self.paths: dict[tuple[int, str], str] = {}
-        self.typed: dict[tuple[int, str], Any] = {}
+        # Dynamic properties typed by the caller, by (id of their object, key), their JSON
+        # paths, and the values read: `check` gives a context with dynamic properties its own
+        # three; the others share one empty mapping that nothing writes to.
+        self.dynamic: Mapping[tuple[int, str], DynamicProperty] = _NO_ENTRIES
+        self.paths: Mapping[tuple[int, str], str] = _NO_ENTRIES
+        self.typed: dict[tuple[int, str], Any] | None = None
 
 
 def _note(record: _Record) -> bool:
@@ -891,6 +894,7 @@ def _note_error(
     return True
 
 
+_NO_ENTRIES: Final[Mapping[Any, Any]] = MappingProxyType({})
 _CHECK: Final[ContextVar[_CheckContext | None]] = ContextVar("odata_check", default=None)
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
@@ -1264,15 +1268,25 @@ class ODataConverter(cattrs.Converter):
             return Checked(None, (Finding("error", "type.unknown", "$", message),))
         ctx = _CheckContext(partial)
         if dynamic:
+            by_place: dict[tuple[int, str], DynamicProperty] = {}
+            paths: dict[tuple[int, str], str] = {}
             for path, decided in dynamic.items():
                 located = _parent_of(data, path)
                 if located is not None:
                     at = (id(located[0]), located[1])
-                    ctx.dynamic[at] = decided
-                    ctx.paths[at] = path
+                    by_place[at] = decided
+                    paths[at] = path
+            ctx.dynamic, ctx.paths, ctx.typed = by_place, paths, {}
         token = _CHECK.set(ctx)
         try:
-            value = self._root(data, qname, collection, walker)
+            if walker is not None:
+                # A structured type already walked: its walker, without `_root`'s lookups.
+                try:
+                    value = walker(data)
+                except (ReadError, _Failed, _Found, RecursionError) as exc:
+                    value = self._root_failed(data, f"the body ({qname})", exc)
+            else:
+                value = self._root(data, qname, collection)
         finally:
             _CHECK.reset(token)
         if not ctx.records and value is not _FAILED:
@@ -1282,34 +1296,32 @@ class ODataConverter(cattrs.Converter):
             typed = {ctx.paths[at]: v for at, v in ctx.typed.items()}
             return Checked(value, (), MappingProxyType(typed))
         findings = self._findings(data, ctx.records)
-        typed = {ctx.paths[at]: v for at, v in ctx.typed.items()}
+        typed = {ctx.paths[at]: v for at, v in (ctx.typed or {}).items()}
         if value is _FAILED or any(f.severity == "error" for f in findings):
             value = None
         return Checked(value, findings, MappingProxyType(typed))
 
-    def _root(self, data: Any, qname: str, collection: bool, walker: _Reader | None) -> Any:
-        what = ""
+    def _root(self, data: Any, qname: str, collection: bool) -> Any:
+        what = f"the body ({_ref_text(qname, collection)})"
         try:
-            if walker is not None:
-                return walker(data)
             if not collection and qname in self.facts.types:
                 return self._walk(data, qname)
-            what = f"the body ({_ref_text(qname, collection)})"
             if collection:
                 reader = self._envelope_reader(qname, what)
             else:
                 reader = self._slot_reader(qname, False, what)
             return reader(data)
-        except ReadError as exc:
-            what = what or f"the body ({_ref_text(qname, collection)})"
+        except (ReadError, _Failed, _Found, RecursionError) as exc:
+            return self._root_failed(data, what, exc)
+
+    def _root_failed(self, data: Any, what: str, exc: Exception) -> Any:
+        """What the body's reader raised, kept as findings: the value when they only warn."""
+        if isinstance(exc, ReadError):
             _note_error(None, None, data, exc, what)
-        except _Failed:
-            pass
-        except _Found as found:
-            what = what or f"the body ({_ref_text(qname, collection)})"
-            if not _locate(found, None, None, what):
-                return found.value
-        except RecursionError:
+        elif isinstance(exc, _Found):
+            if not _locate(exc, None, None, what):
+                return exc.value
+        elif isinstance(exc, RecursionError):
             message = "the body nests typed values too deeply to be read; nothing was checked"
             _note(_Record(None, None, "error", "read.too-deep", message))
         return _FAILED
@@ -1762,7 +1774,8 @@ class ODataConverter(cattrs.Converter):
                     if _locate(found, data, key, what):
                         return True
                     typed = found.value
-                ctx.typed[id(data), key] = typed
+                if ctx.typed is not None:  # made with the dynamic properties
+                    ctx.typed[id(data), key] = typed
                 return False
         below = self.declared_below(owner, key)
         if below:
