@@ -355,13 +355,15 @@ def render(results: dict[str, Any]) -> str:
         lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |")
     lines += ["", "## Where we are slower", ""]
     lines += slower(results) or ["- Nowhere in this run: every SDK figure is slower than ours."]
+    warm_runs = results.get("warm_runs", results["runs"])
     lines += [
         "",
         "## Speed",
         "",
         "Warm figures are per body (a pass over the set divided by its size), timeit-style: a "
         "calibrated loop of at least 0.1 s per figure, the cyclic GC off inside it, ours, the "
-        "SDK and the json floor interleaved in one process. `× baseline` is the ratio to "
+        f"SDK and the json floor interleaved in one process, {warm_runs} figures each. "
+        "`× baseline` is the ratio to "
         "`json.loads`/`json.dumps` of the same bytes in the same process, to a bare interpreter "
         "start for cold rows, and to a bare `lxml.etree.parse` of the base document for "
         "generation and CSDL rows. Cold rows run in a fresh `python -I` each (after one untimed "

@@ -16,6 +16,7 @@ import importlib
 import json
 import math
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
@@ -755,6 +756,10 @@ class Checked(NamedTuple):
         return not any(f.severity == "error" for f in self.findings)
 
 
+_new_tuple: Final = tuple.__new__
+_NO_DYNAMIC: Final[Mapping[str, Any]] = MappingProxyType({})
+
+
 @attrs.define(kw_only=True)
 class ODataCollection:
     """A collection response (`{"value": [...]}`) with its control information kept."""
@@ -845,9 +850,12 @@ class _CheckContext:
     def __init__(self, partial: bool) -> None:
         self.partial = partial
         self.records: list[_Record] = []
-        self.dynamic: dict[tuple[int, str], DynamicProperty] = {}
-        self.paths: dict[tuple[int, str], str] = {}
-        self.typed: dict[tuple[int, str], Any] = {}
+        # Dynamic properties typed by the caller, by (id of their object, key), their JSON
+        # paths, and the values read: `check` gives a context with dynamic properties its own
+        # three; the others share one empty mapping that nothing writes to.
+        self.dynamic: Mapping[tuple[int, str], DynamicProperty] = _NO_ENTRIES
+        self.paths: Mapping[tuple[int, str], str] = _NO_ENTRIES
+        self.typed: dict[tuple[int, str], Any] | None = None
 
 
 def _note(record: _Record) -> bool:
@@ -887,6 +895,7 @@ def _note_error(
     return True
 
 
+_NO_ENTRIES: Final[Mapping[Any, Any]] = MappingProxyType({})
 _CHECK: Final[ContextVar[_CheckContext | None]] = ContextVar("odata_check", default=None)
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
@@ -1035,6 +1044,16 @@ def _ref_text(qname: str, collection: bool) -> str:
 
 
 _FLOAT_TYPES: Final = frozenset({"Edm.Single", "Edm.Double"})
+
+
+class _NoValue:
+    """A type no JSON value has: the exact type of a property without a fast path."""
+
+
+# Properties whose JSON value, when of exactly this type, is read as is (no call, no check).
+_EXACT: Final[Mapping[str, type]] = MappingProxyType(
+    {"Edm.String": str, "Edm.Boolean": bool, "Edm.Stream": str}
+)
 _DYNAMIC_READERS: Final = 1024
 
 
@@ -1082,6 +1101,19 @@ T = TypeVar("T", bound=ODataObject)
 _StructureFn = Callable[[Any, str], Any]
 _UnstructureFn = Callable[[Any], Any]
 _Reader = Callable[[Any], Any]
+_Field = tuple[str, type, _Reader, bool, str]
+"""A property as its reader sees it: attribute, exact JSON type, reader, nullable, subject."""
+
+
+class _ReaderTable(NamedTuple):
+    """A type's reading table: its class, required properties (as a set and in order),
+    whether it is concrete, and its properties by wire name."""
+
+    cls: type[ODataObject]
+    required: frozenset[str]
+    order: list[str]
+    concrete: bool
+    fields: dict[str, _Field]
 
 
 class ODataConverter(cattrs.Converter):
@@ -1113,10 +1145,13 @@ class ODataConverter(cattrs.Converter):
         self._classes: dict[str, type[ODataObject]] = {}
         self._enums: dict[str, type[OpenEnum]] = {}
         self._readers: dict[str, _Reader] = {}
+        self._tables: dict[str, _ReaderTable] = {}
         self._unknown_readers: dict[str, _Reader] = {}
         self._dynamic_readers: dict[tuple[str, bool, str], _Reader] = {}
         self._walkers: dict[str, _Reader] = {}
-        self._dispatch: dict[tuple[str, str | None], _Reader] = {}
+        # Per declared type, its readers by `@odata.type` (None: no annotation): one string
+        # lookup per object, no key tuple to build and hash.
+        self._dispatch: dict[str, dict[str | None, _Reader]] = {}
         self._writers: dict[type[ODataObject], Callable[[ODataObject], dict[str, Any]]] = {}
         self._parameter_classes: set[type[ODataObject]] = set()
         self._assignable: dict[str, frozenset[str]] = {}
@@ -1293,7 +1328,9 @@ class ODataConverter(cattrs.Converter):
         properties a complete body must carry; `dynamic` types undeclared properties of open
         types by JSON path. The value is None when a finding is an error.
         """
-        known = qname in self.facts.types or qname in self.facts.enums
+        # A type already walked needs no lookup in the facts.
+        walker = None if collection else self._walkers.get(qname)
+        known = walker is not None or qname in self.facts.types or qname in self.facts.enums
         if not known and not qname.startswith("Edm."):
             message = (
                 f"the declared type {qname} is not in this models package ({self.package}); "
@@ -1302,49 +1339,60 @@ class ODataConverter(cattrs.Converter):
             return Checked(None, (Finding("error", "type.unknown", "$", message),))
         ctx = _CheckContext(partial)
         if dynamic:
+            by_place: dict[tuple[int, str], DynamicProperty] = {}
+            paths: dict[tuple[int, str], str] = {}
             for path, decided in dynamic.items():
                 located = _parent_of(data, path)
                 if located is not None:
                     at = (id(located[0]), located[1])
-                    ctx.dynamic[at] = decided
-                    ctx.paths[at] = path
+                    by_place[at] = decided
+                    paths[at] = path
+            ctx.dynamic, ctx.paths, ctx.typed = by_place, paths, {}
         token = _CHECK.set(ctx)
         try:
-            value = self._root(data, qname, collection)
+            if walker is not None:
+                # A structured type already walked: its walker, without `_root`'s lookups.
+                try:
+                    value = walker(data)
+                except (ReadError, _Failed, _Found, RecursionError) as exc:
+                    value = self._root_failed(data, f"the body ({qname})", exc)
+            else:
+                value = self._root(data, qname, collection)
         finally:
             _CHECK.reset(token)
         if not ctx.records and value is not _FAILED:
             if not ctx.typed:
-                return Checked(value, ())
+                # The common outcome, built without the named tuple's Python-level __new__.
+                return _new_tuple(Checked, (value, (), _NO_DYNAMIC))
             typed = {ctx.paths[at]: v for at, v in ctx.typed.items()}
             return Checked(value, (), MappingProxyType(typed))
         findings = self._findings(data, ctx.records)
-        typed = {ctx.paths[at]: v for at, v in ctx.typed.items()}
+        typed = {ctx.paths[at]: v for at, v in (ctx.typed or {}).items()}
         if value is _FAILED or any(f.severity == "error" for f in findings):
             value = None
         return Checked(value, findings, MappingProxyType(typed))
 
     def _root(self, data: Any, qname: str, collection: bool) -> Any:
-        what = ""
+        what = f"the body ({_ref_text(qname, collection)})"
         try:
             if not collection and qname in self.facts.types:
                 return self._walk(data, qname)
-            what = f"the body ({_ref_text(qname, collection)})"
             if collection:
                 reader = self._envelope_reader(qname, what)
             else:
                 reader = self._slot_reader(qname, False, what)
             return reader(data)
-        except ReadError as exc:
-            what = what or f"the body ({_ref_text(qname, collection)})"
+        except (ReadError, _Failed, _Found, RecursionError) as exc:
+            return self._root_failed(data, what, exc)
+
+    def _root_failed(self, data: Any, what: str, exc: Exception) -> Any:
+        """What the body's reader raised, kept as findings: the value when they only warn."""
+        if isinstance(exc, ReadError):
             _note_error(None, None, data, exc, what)
-        except _Failed:
-            pass
-        except _Found as found:
-            what = what or f"the body ({_ref_text(qname, collection)})"
-            if not _locate(found, None, None, what):
-                return found.value
-        except RecursionError:
+        elif isinstance(exc, _Found):
+            if not _locate(exc, None, None, what):
+                return exc.value
+        elif isinstance(exc, RecursionError):
             message = "the body nests typed values too deeply to be read; nothing was checked"
             _note(_Record(None, None, "error", "read.too-deep", message))
         return _FAILED
@@ -1365,17 +1413,17 @@ class ODataConverter(cattrs.Converter):
     def read(self, data: Any, qname: str) -> Any:
         """Read a JSON value of declared structured type `qname` (polymorphic); raises
         `ReadError` with the JSON path of the first error, keeps what only warns."""
-        what = f"the body ({qname})"
         try:
-            return self._walk(data, qname)
+            walker = self._walkers.get(qname)
+            return (walker or self._walker(qname))(data)
         except ReadError as exc:
-            record = _error_record(None, None, data, exc, what)
+            record = _error_record(None, None, data, exc, f"the body ({qname})")
         except _Found as found:
             errors = [r for r in found.records if r.severity == "error"]
             if not errors:
                 return found.value
             record = errors[0]
-            record.message = what + record.message
+            record.message = f"the body ({qname})" + record.message
         except _Stop as stop:
             record = stop.record
         except RecursionError:
@@ -1400,7 +1448,7 @@ class ODataConverter(cattrs.Converter):
 
             self._walkers[qname] = any_json
             return any_json
-        dispatch = self._dispatch
+        routes = self._dispatch.setdefault(qname, {})
         dispatch_for = self._dispatch_for
 
         def walk(data: Any) -> Any:
@@ -1413,13 +1461,16 @@ class ODataConverter(cattrs.Converter):
                     f"@odata.type must be a string naming a type, got {json_type(odata_type)}",
                     "read.bad-odata-type",
                 )
-            reader = dispatch.get((qname, odata_type))
+            reader = routes.get(odata_type)
             if reader is None:
                 reader = dispatch_for(qname, odata_type, data)
             return reader(data)
 
-        self._walkers[qname] = walk
-        return walk
+        # Most values name their declared type or none: the type's own reader takes those
+        # directly (one call per object instead of two) and hands the rest to the dispatch.
+        walker = self._compile_reader(qname, dispatch=walk)
+        self._walkers[qname] = walker
+        return walker
 
     def _dispatch_for(
         self, qname: str, odata_type: str | None, data: dict[str, Any] | None = None
@@ -1474,7 +1525,7 @@ class ODataConverter(cattrs.Converter):
         reader = self._readers.get(target)
         if reader is None:
             reader = self._compile_reader(target)
-        self._dispatch[qname, odata_type] = reader
+        self._dispatch.setdefault(qname, {})[odata_type] = reader
         return reader
 
     def _unknown_type_reader(self, qname: str, odata_type: str) -> _Reader:
@@ -1572,11 +1623,19 @@ class ODataConverter(cattrs.Converter):
         def unknown(parts: list[str]) -> list[_Record]:
             return [_enum_record(qname, names, part, severity, kept) for part in parts]
 
+        is_flags = facts.flags
+        # Known members by wire name, filled as they are first read (at most one per member).
+        seen: dict[str, Any] = {}
+
         def read_enum(value: Any) -> Any:
             if type(value) is not str:
                 raise _wrong("a member name string", value)
+            if not is_flags:
+                member = seen.get(value)
+                if member is not None:
+                    return member
             cls = self.enum_of(qname)
-            if facts.flags:
+            if is_flags:
                 parts = [s.strip() for s in value.split(",")]
                 bad = [s for s in parts if s not in known]
                 flags = FlagValue(cls(s) for s in parts if s)
@@ -1587,7 +1646,10 @@ class ODataConverter(cattrs.Converter):
             if value not in known:
                 raise _Found(unknown([value]), _FAILED if strict else cls(value))
             member = cls._value2member_map_.get(value)  # the enum's own lookup, without a call
-            return member if member is not None else cls(value)
+            if member is None:
+                member = cls(value)
+            seen[value] = member
+            return member
 
         return read_enum
 
@@ -1639,24 +1701,80 @@ class ODataConverter(cattrs.Converter):
 
         return read_envelope
 
-    def _compile_reader(self, qname: str, cls: type[ODataObject] | None = None) -> _Reader:
-        cls = cls if cls is not None else self.class_of(qname)
-        strict = self.strict
-        null_severity = "error" if strict else "warning"
-        fields: dict[str, tuple[str, _Reader, bool, str]] = {}
+    def _reader_table(self, qname: str, cls: type[ODataObject] | None) -> _ReaderTable:
+        """What reading an object of `qname` takes, made once per type (and per unknown
+        subtype's class) on its first read."""
+        shared = cls is None
+        if shared:
+            found = self._tables.get(qname)
+            if found is not None:
+                return found
+        made = cls if cls is not None else self.class_of(qname)
+        fields: dict[str, _Field] = {}
         for p in self.all_properties(qname):
             what = f"{qname}.{p.name} (declared {_ref_text(p.type, p.collection)})"
-            fields[p.name] = (p.attr, self._value_reader(p, what), p.nullable, what)
+            exact = _EXACT.get(p.type, _NoValue) if not p.collection else _NoValue
+            if p.max_length is not None:
+                exact = _NoValue
+            # Interned, as the initializer's parameter names are: keyword arguments then match
+            # by identity instead of by comparing strings against every parameter.
+            attr = sys.intern(p.attr)
+            fields[p.name] = (attr, exact, self._value_reader(p, what), p.nullable, what)
         order = [p.name for p in self.required(qname)]
-        required = frozenset(order)
+        concrete = not self.facts.types[qname].abstract
+        table = _ReaderTable(made, frozenset(order), order, concrete, fields)
+        if shared:
+            self._tables[qname] = table
+        return table
+
+    def _compile_reader(
+        self,
+        qname: str,
+        cls: type[ODataObject] | None = None,
+        dispatch: _Reader | None = None,
+    ) -> _Reader:
+        """The reader of `qname`'s objects (into `cls`, by default the generated class). With
+        `dispatch`, it is the walker of values declared as `qname`: an object that names
+        another type (or any, when `qname` is abstract) goes to `dispatch`.
+
+        Compiling is cheap: the property table is made on the first read, so compiling a
+        type does not compile every type its properties reach."""
+        strict = self.strict
+        null_severity = "error" if strict else "warning"
         own_type = "#" + qname
         undeclared = self._undeclared
         has_derived = bool(self.facts.derived.get(qname))
         missing_type = self._missing_type
+        reader_table = self._reader_table
+        routes = self._dispatch.setdefault(qname, {})
+        made: type[ODataObject] | None = None
+        required: frozenset[str] = frozenset()
+        order: list[str] = []
+        concrete = True
+        fields: dict[str, _Field] | None = None
 
-        def reader(data: dict[str, Any]) -> ODataObject:
+        def reader(data: dict[str, Any]) -> Any:
+            nonlocal made, required, order, concrete, fields
+            if dispatch is not None:
+                if type(data) is not dict:
+                    return dispatch(data)
+                odata_type = data.get("@odata.type")
+                if odata_type is not None and odata_type != own_type:
+                    # Another type: its reader when the dispatch has checked the name before.
+                    if type(odata_type) is str:
+                        target = routes.get(odata_type)
+                        if target is not None:
+                            return target(data)
+                    return dispatch(data)
+            if fields is None:
+                # `fields` is bound last: another thread that sees it sees the rest too.
+                made, required, order, concrete, fields = reader_table(qname, cls)
+            if not concrete and dispatch is not None:
+                # An abstract declared type is read only as the concrete type an object names.
+                return dispatch(data)
             # The hot path of every read and check: the annotation and extra containers are
             # made only when needed, and findings are kept only in the rare branches.
+            get_field = fields.get
             kwargs: dict[str, Any] = {}
             annotations: dict[str, Any] | None = None
             extra: dict[str, Any] | None = None
@@ -1669,10 +1787,13 @@ class ODataConverter(cattrs.Converter):
                 # The loop resumes after a finding: every property is checked in one walk.
                 try:
                     for key, value in entries:
-                        field = fields.get(key)
+                        field = get_field(key)
                         if field is not None:
-                            attr, read_value, nullable, what = field
-                            if value is not None:
+                            attr, exact, read_value, nullable, what = field
+                            if type(value) is exact:
+                                # A string or a boolean already is what the class holds.
+                                kwargs[attr] = value
+                            elif value is not None:
                                 kwargs[attr] = read_value(value)
                             else:
                                 kwargs[attr] = None
@@ -1704,11 +1825,12 @@ class ODataConverter(cattrs.Converter):
                         kwargs[attr] = found.value
             if extra is not None and has_derived and "@odata.type" not in data:
                 failed = missing_type(data, qname, extra) or failed
-            if required and not required.issubset(data):
+            # A keys view compares with a set in C, without copying the keys into a new set.
+            if required and not data.keys() >= required:
                 ctx = _CHECK.get()
                 if ctx is not None and not ctx.partial:
                     for name in sorted(required.difference(data), key=order.index):
-                        subject = fields[name][3].replace(" (declared ", " (")
+                        subject = fields[name][4].replace(" (declared ", " (")
                         message = (
                             f'{subject} is required in a request body (Nullable="false") but '
                             "is missing"
@@ -1716,16 +1838,17 @@ class ODataConverter(cattrs.Converter):
                         failed = _note(_Record(data, name, "error", "read.required", message))
             if failed:
                 raise _Failed
-            obj = cls(**kwargs)
             if annotations is not None:
-                obj.odata_annotations = annotations
+                kwargs["odata_annotations"] = annotations
             if extra is not None:
-                obj.additional_data = extra
+                kwargs["additional_data"] = extra
+            assert made is not None  # bound with `fields`
+            obj = made(**kwargs)
             if names_own_type:
                 obj._odata_type_read = True
             return obj
 
-        if cls is self._classes.get(qname):
+        if cls is None and dispatch is None:
             self._readers[qname] = reader
         return reader
 
@@ -1757,7 +1880,8 @@ class ODataConverter(cattrs.Converter):
                     if _locate(found, data, key, what):
                         return True
                     typed = found.value
-                ctx.typed[id(data), key] = typed
+                if ctx.typed is not None:  # made with the dynamic properties
+                    ctx.typed[id(data), key] = typed
                 return False
         if self.property_bag(owner):
             # Dynamic properties are this type's content, not findings.

@@ -19,8 +19,10 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
+from ..checking import resolve_type
 from ..checking.bodies import Validator, check_as, validator_for
 from ..checking.findings import Finding, cap_findings, has_errors
 from ..checking.json_reader import DEFAULT_LIMITS, JsonLimits, read_json
@@ -61,11 +63,12 @@ class Resource:
     item_id: str | None = None
 
 
+# Bounded, and a Resource is frozen so it can be shared: a bot sees the same few calls' URLs in
+# notification after notification.
+@lru_cache(maxsize=1024)
 def parse_resource_url(url: str) -> Resource:
     """Classify `/communications/calls/{id}[/participants|/operations/{opId}|…]` (or `/app/…`)."""
-    from ..checking.resolve_type import split_path
-
-    segments = split_path(url)
+    segments = resolve_type.split_path(url)
     lowered = [s.lower() for s in segments]
     if "calls" not in lowered:
         return Resource(ResourceKind.OTHER)
@@ -131,11 +134,9 @@ def parse_notifications(
     else is taken as JSON already parsed. At most `DEFAULT_MAX_FINDINGS` findings are listed.
     The body is checked and read with `models` (a handle or an import name; default: the default
     version's package)."""
-    from ..checking.resolve_type import LEGACY_RESOURCE_KEY, routes_of, type_notification
-
     handle = models_for(models)
 
-    if isinstance(body, bytes | bytearray | str):
+    if isinstance(body, (bytes, bytearray, str)):
         read = read_json(body, limits=limits)
         if not read.ok:
             raise InvalidBodyError("notification body", cap_findings(read.errors))
@@ -143,7 +144,7 @@ def parse_notifications(
     else:
         value = body
     # Typed once, for the check and the read alike.
-    typing = type_notification(value, routes_of(handle.index))
+    typing = resolve_type.type_notification(value, resolve_type.routes_of(handle.index))
     if validator is None and converter is None:
         # One walk checks the body and reads every resourceData as its decided type.
         outcome = check_as(
@@ -176,7 +177,7 @@ def parse_notifications(
             continue
         change = item.get("changeType")
         # Typed the same way as resolve_type does: older senders say `resource`.
-        url = item.get("resourceUrl", item.get(LEGACY_RESOURCE_KEY))
+        url = item.get("resourceUrl", item.get(resolve_type.LEGACY_RESOURCE_KEY))
         if type(change) is not str or type(url) is not str:
             problems.append(
                 Finding(
@@ -187,19 +188,18 @@ def parse_notifications(
                 )
             )
             continue
-        data = item.get("resourceData")
-        decided = dynamic.get(f"{path}.resourceData")
+        data_path = f"{path}.resourceData"
         try:
-            if typed_data is not None and f"{path}.resourceData" in typed_data:
-                typed = typed_data[f"{path}.resourceData"]
+            if typed_data is not None and data_path in typed_data:
+                typed = typed_data[data_path]
             else:
+                decided = dynamic.get(data_path)
+                data = item.get("resourceData")
                 typed = _read_data(conv, data, decided.type.qname if decided else None)
         except read_error as caught:
             exc = cast("ReadError", caught)
             problems.append(
-                Finding(
-                    "error", "body.unreadable", f"{path}.resourceData{exc.path[1:]}", exc.message
-                )
+                Finding("error", "body.unreadable", f"{data_path}{exc.path[1:]}", exc.message)
             )
             continue
         except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:
@@ -209,7 +209,7 @@ def parse_notifications(
                 Finding(
                     "error",
                     "body.unreadable",
-                    f"{path}.resourceData",
+                    data_path,
                     f"could not be read ({type(exc).__name__})",
                 )
             )

@@ -307,11 +307,17 @@ class NotificationReceiver:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         """The WSGI entry point."""
-        headers = {
-            key[5:].replace("_", "-").lower(): value
-            for key, value in environ.items()
-            if key.startswith("HTTP_")
-        }
+        # Only an authentication hook reads the other headers; without one, the two the
+        # receiver checks are all it needs (a WSGI environ also holds the whole OS environment).
+        headers = (
+            {
+                key[5:].replace("_", "-").lower(): value
+                for key, value in environ.items()
+                if key.startswith("HTTP_")
+            }
+            if self.authenticate is not None
+            else {}
+        )
         for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             if environ.get(key):
                 headers[key.replace("_", "-").lower()] = environ[key]

@@ -489,17 +489,28 @@ def _refuse_constant(name: str) -> object:
 _FAST_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
 
 
+def _outside_strings(text: str) -> str:
+    """The text with every string taken out, as `_JSON_STRING` finds them."""
+    if "\\" not in text:
+        # Without a backslash no quote is escaped: quotes open and close strings in turn.
+        return "".join(text.split('"')[::2])
+    return _JSON_STRING.sub("", text)
+
+
 def _fast(text: str, limits: JsonLimits) -> tuple[object] | None:
     """The value of an ordinary body, or None when anything needs the careful path (which
     alone reports findings, so both paths refuse exactly the same bodies)."""
     if _SURROGATE_ESCAPE.search(text):
         return None
-    structure = _JSON_STRING.sub("", text)
-    if "/" in structure:  # a comment, or a stray slash: both are errors to locate
-        return None
-    steps = map(_STEP.__getitem__, _BRACKET.findall(structure))
-    if max(accumulate(steps), default=0) > limits.max_depth:
-        return None
+    # No deeper than its number of opening brackets, strings included: most bodies need no
+    # scan for the strings. A slash outside a string (a comment) fails to decode either way.
+    if text.count("{") + text.count("[") > limits.max_depth:
+        structure = _outside_strings(text)
+        if "/" in structure:  # a comment, or a stray slash: both are errors to locate
+            return None
+        steps = map(_STEP.__getitem__, _BRACKET.findall(structure))
+        if max(accumulate(steps), default=0) > limits.max_depth:
+            return None
     try:
         return (_FAST_DECODER.decode(text.removeprefix("\ufeff")),)
     except (_Careful, ValueError, RecursionError):

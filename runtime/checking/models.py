@@ -342,8 +342,20 @@ class Models:
 def is_a(obj: object, qname: str) -> bool:
     """Whether `obj` is a generated object of the CSDL type `qname` or of a type derived from it,
     from any models package (the runtime never tests against one package's classes)."""
-    wanted = f"#{qname}"
-    return any(getattr(c, "ODATA_TYPE", None) == wanted for c in type(obj).__mro__)
+    cls = type(obj)
+    found = _IS_A.get((cls, qname))
+    if found is None:
+        wanted = f"#{qname}"
+        found = any(getattr(c, "ODATA_TYPE", None) == wanted for c in cls.__mro__)
+        if len(_IS_A) < _IS_A_LIMIT:
+            _IS_A[cls, qname] = found
+    return found
+
+
+# The answers of `is_a` by class: the tracker asks of every item of every notification, and a
+# package has a fixed set of classes. Bounded all the same.
+_IS_A: dict[tuple[type, str], bool] = {}
+_IS_A_LIMIT = 4096
 
 
 def odata_of(converter: ODataConverter) -> ModuleType:

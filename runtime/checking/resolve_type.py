@@ -173,6 +173,7 @@ class Routes:
         self._operations: dict[tuple[str, bool], dict[str, OperationFacts]] = {}
         self._resolved: dict[tuple[str, ...], tuple[Target | None, str]] = {}
         self._types_lowered: dict[str, str] | None = None
+        self._roster_of: frozenset[str] | None = None
         for overloads in facts.operations.values():
             for op in overloads:
                 if op.binding is None:
@@ -181,6 +182,20 @@ class Routes:
                 short = op.qname.rsplit(".", 1)[-1]
                 table[short.lower()] = op
                 table[op.qname.lower()] = op
+
+    def delta_roster_of(self) -> frozenset[str]:
+        """The item types a delta roster (`deltaParticipants`) can stand for; empty when the
+        package lacks it. Found once: every participants notification asks."""
+        found = self._roster_of
+        if found is None:
+            index = self.index
+            found = (
+                frozenset(p.type for p in index.properties(DELTA_ROSTER).values() if p.navigation)
+                if DELTA_ROSTER in index.facts.types
+                else frozenset()
+            )
+            self._roster_of = found
+        return found
 
     def ancestors(self, qname: str) -> list[str]:
         """`qname` and its base types, nearest first."""
@@ -702,7 +717,7 @@ def type_notification(value: Any, routes: Routes | None = None) -> BodyTyping:
                 )
             )
             continue
-        decided = _delta_roster(target.type, item["resourceData"], r.index)
+        decided = _delta_roster(target.type, item["resourceData"], r)
         dynamic[child_path(path, "resourceData")] = DynamicType(decided, f"typed from {key} {url}")
     return BodyTyping(NOTIFICATIONS, tuple(findings), dynamic)
 
@@ -721,12 +736,9 @@ def _change_notifications(routes: Routes) -> BodyTyping:
     return BodyTyping(None, (note,))
 
 
-def _delta_roster(ref: TypeRef, data: Any, index: SchemaIndex) -> TypeRef:
+def _delta_roster(ref: TypeRef, data: Any, routes: Routes) -> TypeRef:
     """A participants resource carries a delta roster when its items say so."""
-    if DELTA_ROSTER not in index.facts.types or not ref.collection or type(data) is not list:
-        return ref
-    roster_of = {p.type for p in index.properties(DELTA_ROSTER).values() if p.navigation}
-    if ref.qname not in roster_of:
+    if not ref.collection or type(data) is not list or ref.qname not in routes.delta_roster_of():
         return ref
     named = {
         item.get("@odata.type", "").removeprefix("#")

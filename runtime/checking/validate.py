@@ -59,12 +59,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 from .findings import Finding, Severity, cap_findings
-from .models import odata_of
+from .models import default_models, odata_of
 
 if TYPE_CHECKING:
     from .models import ODataConverter, PropertyFacts, SchemaFacts
@@ -168,11 +168,14 @@ class SchemaIndex:
         return self.converter.assignable_to(qname)
 
 
+@cache
 def default_index() -> SchemaIndex:
     """The index over the default models package (see `runtime.checking.models`), built once."""
-    from .models import default_models
-
+    # Cached here too: `check` without an index asks for it once per body.
     return default_models().index
+
+
+_new_tuple = tuple.__new__
 
 
 class CheckOutcome(NamedTuple):
@@ -201,28 +204,30 @@ def check(
         conv = idx.converter
     else:
         raise ValueError(f"mode must be 'strict' or 'lenient', not {mode!r}")
-    if isinstance(declared, TypeRef):
-        qname, collection = declared.qname, declared.collection
-    elif "(" in declared:
-        ref = TypeRef.parse(declared)
-        qname, collection = ref.qname, ref.collection
-    else:
+    # This runs once per body checked: the common case (a plain type name, no dynamic
+    # properties, no findings) takes the fewest steps.
+    if type(declared) is str and "(" not in declared:
         qname, collection = declared.strip(), False
-    decided = (
-        {
+    else:
+        ref = declared if isinstance(declared, TypeRef) else TypeRef.parse(declared)
+        qname, collection = ref.qname, ref.collection
+    if dynamic:
+        decided = {
             path: idx._dynamic_property(d.type.qname, d.type.collection, d.reason)
             for path, d in dynamic.items()
         }
-        if dynamic
-        else None
-    )
-    result = conv.check(value, qname, collection=collection, partial=partial, dynamic=decided)
+        result = conv.check(value, qname, collection=collection, partial=partial, dynamic=decided)
+    else:
+        result = conv.check(value, qname, collection=collection, partial=partial)
+    found = result.findings
     findings = (
-        [Finding(cast(Severity, f.severity), f.code, f.path, f.message) for f in result.findings]
-        if result.findings
+        [Finding(cast(Severity, f.severity), f.code, f.path, f.message) for f in found]
+        if found
         else []
     )
-    return CheckOutcome(findings, result.value, result.dynamic, conv)
+    # Made without the named tuple's Python-level __new__.
+    outcome: CheckOutcome = _new_tuple(CheckOutcome, (findings, result.value, result.dynamic, conv))
+    return outcome
 
 
 def validate(

@@ -21,7 +21,14 @@ from hypothesis import strategies as st
 from generated import beta as generated
 from generated.beta import ReadError
 from runtime.bot.receiver import NotificationReceiver
-from runtime.checking.json_reader import DEFAULT_LIMITS, _careful, _fast, read_json
+from runtime.checking.json_reader import (
+    _JSON_STRING,
+    DEFAULT_LIMITS,
+    _careful,
+    _fast,
+    _outside_strings,
+    read_json,
+)
 from runtime.docs.lenient_json import parse_lenient
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
@@ -232,6 +239,15 @@ def test_the_fast_path_agrees_with_the_careful_one(text: str) -> None:
     if fast is not None:
         assert (careful.ok and careful.value == fast[0]) or _has_nan(careful.value)
     assert read_json(text).ok == careful.ok
+
+
+@FUZZ
+@given(st.one_of(TEXT, plain_json().map(json.dumps)))
+def test_the_split_on_quotes_finds_the_strings_the_pattern_finds(text: str) -> None:
+    # The fast path's shortcut (no backslash: quotes open and close strings in turn) must take
+    # out exactly what the string pattern takes out, unterminated strings included.
+    assert _outside_strings(text) == _JSON_STRING.sub("", text)
+    assert _outside_strings(text.replace("\\", "")) == _JSON_STRING.sub("", text.replace("\\", ""))
 
 
 @FUZZ

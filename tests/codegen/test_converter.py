@@ -605,3 +605,20 @@ def test_address_is_plain() -> None:
     assert roundtrip({"street": "s", "postalCode": "p"}, Address) == Address(
         street="s", postal_code="p"
     )
+
+
+def test_reading_builds_tables_only_for_the_types_it_reads() -> None:
+    # A type's reader is compiled without the types its properties reach: reading one object of
+    # a whole-API package must not build thousands of property tables.
+    fresh = ODataConverter(expected.schema(), expected.__name__)
+    body = {"inviter": {"@odata.type": "#test.a.userIdentity", "id": "1"}, "shape": None}
+    for _ in range(2):  # the second read takes the derived type's reader from the cache
+        obj = fresh.read(copy.deepcopy(body), "test.a.invitation")
+        assert isinstance(obj.inviter, UserIdentity) and obj.inviter.id == "1"
+        assert obj.shape is None and obj.targets is UNSET
+    assert set(fresh._tables) == {"test.a.invitation", "test.a.userIdentity"}
+    # A value naming its declared type, or none, is read by that type's own walker.
+    plain = fresh.read({"inviter": {"id": "2"}}, "test.a.invitation").inviter
+    named = fresh.read({"inviter": {"@odata.type": "#test.a.identity"}}, "test.a.invitation")
+    assert type(plain) is Identity and type(named.inviter) is Identity
+    assert fresh.write(named.inviter, "test.a.identity") == {"@odata.type": "#test.a.identity"}
