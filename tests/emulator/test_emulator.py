@@ -178,7 +178,8 @@ def test_the_seed_page_has_as_many_create_call_examples() -> None:
 
 def test_shape_tells_the_examples_apart(seed_requests: list[dict[str, Any]] | None) -> None:
     if seed_requests is None:
-        pytest.skip("needs the seed page")
+        seed_page()  # skips, saying the seed page is missing
+    assert seed_requests is not None
     shapes = [json.dumps(shape(body), sort_keys=True) for body in seed_requests]
     assert len(set(shapes)) == len(shapes)
 
