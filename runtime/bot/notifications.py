@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from ..checking import resolve_type
-from ..checking.bodies import Validator, check_as, validator_for
+from ..checking.bodies import Validator, check_as
 from ..checking.findings import Finding, cap_findings, has_errors
 from ..checking.json_reader import DEFAULT_LIMITS, JsonLimits, read_json
 from ..checking.models import Models, models_for, odata_of
@@ -145,17 +145,18 @@ def parse_notifications(
         value = body
     # Typed once, for the check and the read alike.
     typing = resolve_type.type_notification(value, resolve_type.routes_of(handle.index))
-    if validator is None and converter is None:
-        # One walk checks the body and reads every resourceData as its decided type.
+    typed_data: Mapping[str, Any] | None = None
+    if validator is None:
+        # One walk checks the body and reads every resourceData as its decided type; with a
+        # converter of the caller's, that converter reads the data instead.
         outcome = check_as(
             "notification", value, NOTIFICATIONS, index=handle.index, dynamic=typing.dynamic
         )
         findings = [*typing.findings, *outcome.findings]
-        typed_data: Mapping[str, Any] | None = outcome.dynamic
+        if converter is None:
+            typed_data = outcome.dynamic
     else:
-        check = validator if validator is not None else validator_for("notification", handle)
-        findings = list(check(value, NOTIFICATIONS))
-        typed_data = None
+        findings = list(validator(value, NOTIFICATIONS))
     if has_errors(findings):
         raise InvalidBodyError("notification body", cap_findings(findings))
     if type(value) is not dict or type(value.get("value")) is not list:

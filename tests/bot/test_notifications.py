@@ -205,3 +205,20 @@ def test_a_failing_handler_is_reported_and_retried_alone() -> None:
     assert len(letters) == 0
     # The steady handler never saw the notification again.
     assert calls == ["steady", "flaky"]
+
+
+def test_a_converter_of_the_caller_s_reads_what_the_one_walk_checked() -> None:
+    """Given a converter (and no validator), the body is still checked and typed once, with the
+    same findings as the default path, and the converter reads the typed resourceData."""
+    import generated.beta as beta
+
+    sent = body(
+        note("updated", CALL, {**state("established"), "futureProperty": 1}),
+        note("created", f"{CALL}/participants/p1", PARTICIPANT),
+    )
+    default = parse_notifications(json.dumps(sent).encode())
+    own = parse_notifications(json.dumps(sent).encode(), converter=beta.converter())
+    assert own.findings == default.findings
+    assert [f.code for f in own.findings] == ["property.undeclared"]
+    assert [type(n.resource_data) for n in own.notifications] == [Call, Participant]
+    assert own.notifications[0].resource_data == default.notifications[0].resource_data
