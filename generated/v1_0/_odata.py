@@ -277,6 +277,39 @@ class ReadError(ValueError):
         return ReadError(prefix + self.path[1:], self.message, self.code)
 
 
+class ForeignObjectError(TypeError):
+    """An object of another models package inside a body this package writes: one package
+    writes a body, and it cannot write another's objects. Located by the attribute path."""
+
+    def __init__(self, obj: object, package: str) -> None:
+        self.obj = obj
+        self.package = package
+        # Where the object sits, innermost step first ("participants", "[0]"), and the value
+        # the step just added leads to (the list writer finds the item's index by it).
+        self.steps: list[str] = []
+        self.current: object = obj
+        super().__init__()
+
+    def __str__(self) -> str:
+        path = "".join(s if s.startswith("[") else f".{s}" for s in reversed(self.steps))
+        cls = type(self.obj)
+        other = _package_of(cls.__module__)
+        return (
+            f"{path.removeprefix('.') or 'the body'} is a {other} object ({cls.__name__}) inside "
+            f"a {self.package} body; build every part of a body from one package ({self.package})"
+        )
+
+
+def _package_of(module: str) -> str:
+    """The models package a module belongs to (the one holding an `_odata` module), else the
+    module itself."""
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        if ".".join(parts[:end]) + "._odata" in sys.modules:
+            return ".".join(parts[:end])
+    return module
+
+
 def json_type(value: object) -> str:
     """The JSON name of a parsed value's type (`object`, `array`, `string`, …)."""
     if value is None:
@@ -1934,6 +1967,8 @@ class ODataConverter(cattrs.Converter):
         cls = type(obj)
         writer = self._writers.get(cls)
         if writer is None:
+            if not isinstance(obj, ODataObject):
+                raise ForeignObjectError(obj, self.package)
             writer = self._compile_writer(cls)
         out = writer(obj)
         if "@odata.type" in out or cls in self._parameter_classes:
@@ -1968,7 +2003,17 @@ class ODataConverter(cattrs.Converter):
 
         if not p.collection:
             return item
-        return lambda values: [None if v is None else item(v) for v in values]
+
+        def items(values: list[Any]) -> list[Any]:
+            try:
+                return [None if v is None else item(v) for v in values]
+            except ForeignObjectError as exc:
+                at = next(i for i, v in enumerate(values) if v is exc.current)
+                exc.steps.append(f"[{at}]")
+                exc.current = values
+                raise
+
+        return items
 
     def _compile_writer(self, cls: type[ODataObject]) -> Callable[[ODataObject], dict[str, Any]]:
         qname = cls.ODATA_TYPE[1:]
@@ -1987,11 +2032,16 @@ class ODataConverter(cattrs.Converter):
                 for k, v in annotations.items():
                     if k != "@odata.type":
                         out[k] = v
-            for attr, name, write in plan:
-                value = getattr(obj, attr)
-                if value is UNSET:
-                    continue
-                out[name] = None if value is None else write(value)
+            try:
+                for attr, name, write in plan:
+                    value = getattr(obj, attr)
+                    if value is UNSET:
+                        continue
+                    out[name] = None if value is None else write(value)
+            except ForeignObjectError as exc:
+                exc.steps.append(attr)
+                exc.current = obj
+                raise
             if obj.additional_data:
                 out.update(obj.additional_data)
             return out

@@ -22,10 +22,8 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import attrs
 
 from ..checking.bodies import Validator, validator_for
 from ..checking.findings import Finding, has_errors
@@ -139,35 +137,6 @@ class BoundAction:
     placeholders: tuple[str, ...] = field(default=())
 
 
-def _refuse_mixed_packages(body: object, models: Models) -> None:
-    """A `TypeError` naming the first part of `body` built from another models package: one
-    package writes a body, and it can't write another's objects."""
-    base = models.odata_object
-    stack: list[tuple[object, str, int]] = [(body, type(body).__name__, 0)]
-    while stack:
-        obj, path, depth = stack.pop()
-        if depth > _MAX_OBJECT_DEPTH:
-            raise TypeError(f"{path}: objects nested deeper than {_MAX_OBJECT_DEPTH} levels")
-        if isinstance(obj, list | tuple):
-            stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(obj))
-        elif isinstance(obj, dict):
-            stack.extend((v, f"{path}[{k!r}]", depth + 1) for k, v in obj.items())
-        elif attrs.has(type(obj)):
-            if not isinstance(obj, base):
-                other = models_of(obj)
-                if other is not None:
-                    raise TypeError(
-                        f"{path} is a {other.name} object ({type(obj).__name__}) inside a "
-                        f"{models.name} body; build every part of a body from one package "
-                        f"({models.name})"
-                    )
-            fields = attrs.fields(cast("type[attrs.AttrsInstance]", type(obj)))
-            stack.extend((getattr(obj, f.name), f"{path}.{f.name}", depth + 1) for f in fields)
-
-
-_MAX_OBJECT_DEPTH = 64
-
-
 def _call_navigation(facts: SchemaFacts, qname: str) -> str | None:
     """The navigation property of `call` that leads to entities of `qname`, if any."""
     for p in facts.types[CALL].properties:
@@ -262,12 +231,10 @@ class CallsRequests:
         """The JSON of `body`; an object of another models package (a beta `Call` sent to
         v1.0) is written by its own package and then checked against this one."""
         if isinstance(body, self.models.odata_object):
-            _refuse_mixed_packages(body, self.models)
             return self.converter.write(body, qname)
         other = models_of(body)
         if other is None:
             raise TypeError(f"{type(body).__name__} is not a generated models object")
-        _refuse_mixed_packages(body, other)
         return other.converter().write(body, qname)
 
     def _body_request(

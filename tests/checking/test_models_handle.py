@@ -337,3 +337,24 @@ def test_each_package_has_what_the_runtime_uses_of_it(version: str) -> None:
         assert missing == [], f"{models.name}: {protocol.__name__} lacks {missing}"
     error = models.read_error("$.x", "bad")
     assert (error.path, error.message) == ("$.x", "bad") and error.at("$.a").path == "$.a.x"
+
+
+def test_a_package_refuses_to_write_another_package_s_object_naming_where_it_is() -> None:
+    """One package writes a body: a beta object anywhere inside a v1.0 object is a
+    `TypeError` with its attribute path, from the converter itself (not only the SDK)."""
+    import generated.beta.microsoft_graph as beta_classes
+    import generated.v1_0 as v1
+    import generated.v1_0.microsoft_graph as v1_classes
+
+    call = v1_classes.Call(
+        source=v1_classes.ParticipantInfo(identity=beta_classes.IdentitySet()),
+        targets=[
+            v1_classes.InvitationParticipantInfo(),
+            beta_classes.InvitationParticipantInfo(),
+        ],
+    )
+    with pytest.raises(TypeError, match=r"^source\.identity is a generated\.beta object"):
+        v1.converter().write(call)
+    call.source = None
+    with pytest.raises(TypeError, match=r"^targets\[1\] is a generated\.beta object"):
+        v1.converter().write(call)
