@@ -147,9 +147,25 @@ class SchemaIndex:
             facts, self.package, strict=True
         )
         self._props: dict[str, dict[str, PropertyFacts]] = {}
+        self.plans: dict[tuple[str, TypeRef | str], tuple[ODataConverter, str, bool]] = {}
         # The URL routes over these facts (`runtime.checking.resolve_type.routes_of`), made on
         # first use and kept with the index, so they live exactly as long as it does.
         self.routes: object = None
+
+    def plan(self, mode: Mode, declared: TypeRef | str) -> tuple[ODataConverter, str, bool]:
+        """The converter, type name and collection flag that `check` uses for a mode and a
+        declared type, kept (bounded) in `plans`."""
+        if mode == "strict":
+            conv = self.strict_converter
+        elif mode == "lenient":
+            conv = self.converter
+        else:
+            raise ValueError(f"mode must be 'strict' or 'lenient', not {mode!r}")
+        ref = declared if isinstance(declared, TypeRef) else TypeRef.parse(declared)
+        made = (conv, ref.qname, ref.collection)
+        if len(self.plans) < _PLANS:
+            self.plans[mode, declared] = made
+        return made
 
     def converter_for(self, mode: Mode) -> ODataConverter:
         """The checker of a mode."""
@@ -166,6 +182,10 @@ class SchemaIndex:
     def assignable(self, qname: str) -> frozenset[str]:
         """`qname` and every type derived from it."""
         return self.converter.assignable_to(qname)
+
+
+# Declared types come from code and from the metadata, but a docs page can name any text.
+_PLANS = 4096
 
 
 @cache
@@ -198,19 +218,12 @@ def check(
 ) -> CheckOutcome:
     """Check and read a parsed JSON value of the declared type in one walk."""
     idx = index if index is not None else default_index()
-    if mode == "strict":
-        conv = idx.strict_converter
-    elif mode == "lenient":
-        conv = idx.converter
-    else:
-        raise ValueError(f"mode must be 'strict' or 'lenient', not {mode!r}")
-    # This runs once per body checked: the common case (a plain type name, no dynamic
-    # properties, no findings) takes the fewest steps.
-    if type(declared) is str and "(" not in declared:
-        qname, collection = declared.strip(), False
-    else:
-        ref = declared if isinstance(declared, TypeRef) else TypeRef.parse(declared)
-        qname, collection = ref.qname, ref.collection
+    # This runs once per body checked: the common case (a declared type and mode seen before,
+    # no dynamic properties, no findings) is one lookup and one call into the package.
+    try:
+        conv, qname, collection = idx.plans[mode, declared]
+    except KeyError:
+        conv, qname, collection = idx.plan(mode, declared)
     if dynamic:
         decided = {
             path: idx._dynamic_property(d.type.qname, d.type.collection, d.reason)
