@@ -1,7 +1,7 @@
 """Property-based round trips on the golden package, with strategies derived from its facts.
 
 Two properties, for every concrete type of `tests/golden/expected`:
-- object -> JSON text -> object gives an equal object;
+- object -> JSON text -> object gives an equal object, with the same attributes;
 - JSON (in the spellings Graph uses: 7 fractional digits, upper-case GUIDs, padded base64,
   "INF", unknown enum members, explicit `@odata.type`, …) -> object -> JSON gives the same JSON.
 """
@@ -178,8 +178,15 @@ def test_object_to_json_to_object(qname: str) -> None:
         back = conv.read(json.loads(text), qname)
         assert back == obj
         assert type(back) is type(obj)
+        # Built by filling its dictionary, the object read has the attributes, in the order,
+        # that the initializer gave the one made in Python; only the type flag may differ.
+        assert _attributes(back) == _attributes(obj)
 
     check()
+
+
+def _attributes(obj: Any) -> list[tuple[str, Any]]:
+    return [(k, v) for k, v in vars(obj).items() if k != "_odata_type_read"]
 
 
 # -- JSON in Graph's spellings -------------------------------------------------------------

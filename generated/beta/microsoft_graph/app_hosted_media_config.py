@@ -13,7 +13,7 @@ from .._odata import UNSET, Unset
 from .media_config import MediaConfig
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class AppHostedMediaConfig(MediaConfig):
     """`microsoft.graph.appHostedMediaConfig`."""
 

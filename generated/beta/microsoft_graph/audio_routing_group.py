@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .routing_mode import RoutingMode
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class AudioRoutingGroup(Entity):
     """`microsoft.graph.audioRoutingGroup`."""
 

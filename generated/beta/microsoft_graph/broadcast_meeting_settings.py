@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .broadcast_meeting_audience import BroadcastMeetingAudience
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class BroadcastMeetingSettings(ODataObject):
     """`microsoft.graph.broadcastMeetingSettings`."""
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .media_state import MediaState
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CallMediaState(ODataObject):
     """`microsoft.graph.callMediaState`."""
 

@@ -12,7 +12,7 @@ import attrs
 from .._odata import UNSET, ODataObject, Unset
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CallOptions(ODataObject):
     """`microsoft.graph.callOptions` (abstract)."""
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .invitation_participant_info import InvitationParticipantInfo
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CallRedirectParameters(ODataObject):
     """Parameters of the action `microsoft.graph.redirect` bound to `microsoft.graph.call`."""
 

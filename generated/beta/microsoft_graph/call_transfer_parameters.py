@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .invitation_participant_info import InvitationParticipantInfo
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CallTransferParameters(ODataObject):
     """Parameters of the action `microsoft.graph.transfer` bound to `microsoft.graph.call`."""
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .teleconference_device_quality import TeleconferenceDeviceQuality
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CollectionOfCallLogTeleconferenceDeviceQualityParameters(ODataObject):
     """Parameters of the action `microsoft.graph.logTeleconferenceDeviceQuality` bound to
     `Collection(microsoft.graph.call)`."""

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .online_meeting import OnlineMeeting
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CommsApplication(ODataObject):
     """`microsoft.graph.commsApplication`."""
 

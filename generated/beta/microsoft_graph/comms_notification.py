@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .change_type import ChangeType
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CommsNotification(ODataObject):
     """`microsoft.graph.commsNotification` (open type)."""
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .comms_notification import CommsNotification
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CommsNotifications(ODataObject):
     """`microsoft.graph.commsNotifications`."""
 

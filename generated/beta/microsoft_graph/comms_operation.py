@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .result_info import ResultInfo
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CommsOperation(Entity):
     """`microsoft.graph.commsOperation` (open type)."""
 

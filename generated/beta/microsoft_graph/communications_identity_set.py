@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .identity import Identity
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CommunicationsIdentitySet(IdentitySet):
     """`microsoft.graph.communicationsIdentitySet` (open type)."""
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .participant import Participant
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class DeltaParticipants(Entity):
     """`microsoft.graph.deltaParticipants`."""
 

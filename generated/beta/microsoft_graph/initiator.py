@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .initiator_type import InitiatorType
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class Initiator(Identity):
     """`microsoft.graph.initiator` (open type)."""
 

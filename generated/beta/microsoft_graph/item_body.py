@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .body_type import BodyType
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class ItemBody(ODataObject):
     """`microsoft.graph.itemBody`."""
 

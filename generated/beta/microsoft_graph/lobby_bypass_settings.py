@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .lobby_bypass_scope import LobbyBypassScope
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class LobbyBypassSettings(ODataObject):
     """`microsoft.graph.lobbyBypassSettings`."""
 

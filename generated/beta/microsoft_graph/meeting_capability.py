@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .auto_admitted_users_type import AutoAdmittedUsersType
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class MeetingCapability(ODataObject):
     """`microsoft.graph.meetingCapability`."""
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .online_meeting_role import OnlineMeetingRole
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class MeetingParticipantInfo(ODataObject):
     """`microsoft.graph.meetingParticipantInfo`."""
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .meeting_participant_info import MeetingParticipantInfo
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class MeetingParticipants(ODataObject):
     """`microsoft.graph.meetingParticipants`."""
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .online_meeting_presenters import OnlineMeetingPresenters
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class OnlineMeeting(Entity):
     """`microsoft.graph.onlineMeeting` (open type)."""
 

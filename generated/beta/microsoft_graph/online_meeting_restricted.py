@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .online_meeting_video_disabled_reason import OnlineMeetingVideoDisabledReason
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class OnlineMeetingRestricted(ODataObject):
     """`microsoft.graph.onlineMeetingRestricted`."""
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .identity_set import IdentitySet
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class OrganizerMeetingInfo(MeetingInfo):
     """`microsoft.graph.organizerMeetingInfo` (open type)."""
 

@@ -12,7 +12,7 @@ import attrs
 from .call_options import CallOptions
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class OutgoingCallOptions(CallOptions):
     """`microsoft.graph.outgoingCallOptions`."""
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .play_prompt_completion_reason import PlayPromptCompletionReason
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class PlayPromptOperation(CommsOperation):
     """`microsoft.graph.playPromptOperation` (open type)."""
 

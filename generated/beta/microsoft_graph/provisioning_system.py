@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .details_info import DetailsInfo
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class ProvisioningSystem(Identity):
     """`microsoft.graph.provisioningSystem` (open type)."""
 

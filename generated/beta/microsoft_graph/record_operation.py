@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .record_completion_reason import RecordCompletionReason
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class RecordOperation(CommsOperation):
     """`microsoft.graph.recordOperation` (open type)."""
 

@@ -12,7 +12,7 @@ import attrs
 from .comms_operation import CommsOperation
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class RemoveFromLobbyOperation(CommsOperation):
     """`microsoft.graph.removeFromLobbyOperation` (open type)."""
 

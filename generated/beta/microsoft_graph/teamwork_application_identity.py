@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .teamwork_application_identity_type import TeamworkApplicationIdentityType
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class TeamworkApplicationIdentity(Identity):
     """`microsoft.graph.teamworkApplicationIdentity` (open type)."""
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .teamwork_conversation_identity_type import TeamworkConversationIdentityType
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class TeamworkConversationIdentity(Identity):
     """`microsoft.graph.teamworkConversationIdentity` (open type)."""
 

@@ -12,7 +12,7 @@ import attrs
 from .teleconference_device_media_quality import TeleconferenceDeviceMediaQuality
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class TeleconferenceDeviceAudioQuality(TeleconferenceDeviceMediaQuality):
     """`microsoft.graph.teleconferenceDeviceAudioQuality` (open type)."""
 

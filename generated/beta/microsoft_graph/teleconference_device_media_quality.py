@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from datetime import timedelta
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class TeleconferenceDeviceMediaQuality(ODataObject):
     """`microsoft.graph.teleconferenceDeviceMediaQuality` (abstract) (open type)."""
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .teleconference_device_media_quality import TeleconferenceDeviceMediaQuality
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class TeleconferenceDeviceQuality(ODataObject):
     """`microsoft.graph.teleconferenceDeviceQuality` (open type)."""
 

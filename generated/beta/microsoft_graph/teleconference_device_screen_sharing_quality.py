@@ -12,7 +12,7 @@ import attrs
 from .teleconference_device_video_quality import TeleconferenceDeviceVideoQuality
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class TeleconferenceDeviceScreenSharingQuality(TeleconferenceDeviceVideoQuality):
     """`microsoft.graph.teleconferenceDeviceScreenSharingQuality` (open type)."""
 

@@ -13,7 +13,7 @@ from .._odata import UNSET, Unset
 from .meeting_info import MeetingInfo
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class TokenMeetingInfo(MeetingInfo):
     """`microsoft.graph.tokenMeetingInfo`."""
 

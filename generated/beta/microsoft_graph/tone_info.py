@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .tone import Tone
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class ToneInfo(ODataObject):
     """`microsoft.graph.toneInfo`."""
 

@@ -13,7 +13,7 @@ from .._odata import UNSET, Unset
 from .identity import Identity
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class UserIdentity(Identity):
     """`microsoft.graph.userIdentity` (open type)."""
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .teamwork_tag_identity import TeamworkTagIdentity
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class AiInteractionMentionedIdentitySet(IdentitySet):
     """`microsoft.graph.aiInteractionMentionedIdentitySet` (open type)."""
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .tone_info import ToneInfo
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class Call(Entity):
     """`microsoft.graph.call` (open type)."""
 

@@ -12,7 +12,7 @@ import attrs
 from .._odata import UNSET, ODataObject, Unset
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CallAddLargeGalleryViewParameters(ODataObject):
     """Parameters of the action `microsoft.graph.addLargeGalleryView` bound to
     `microsoft.graph.call`."""

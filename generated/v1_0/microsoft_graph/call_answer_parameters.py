@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .modality import Modality
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CallAnswerParameters(ODataObject):
     """Parameters of the action `microsoft.graph.answer` bound to `microsoft.graph.call`."""
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .screen_sharing_role import ScreenSharingRole
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CallChangeScreenSharingRoleParameters(ODataObject):
     """Parameters of the action `microsoft.graph.changeScreenSharingRole` bound to
     `microsoft.graph.call`."""

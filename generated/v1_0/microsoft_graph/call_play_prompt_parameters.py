@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .prompt import Prompt
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CallPlayPromptParameters(ODataObject):
     """Parameters of the action `microsoft.graph.playPrompt` bound to `microsoft.graph.call`."""
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .reject_reason import RejectReason
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CallRejectParameters(ODataObject):
     """Parameters of the action `microsoft.graph.reject` bound to `microsoft.graph.call`."""
 

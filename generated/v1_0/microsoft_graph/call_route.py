@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .routing_type import RoutingType
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CallRoute(ODataObject):
     """`microsoft.graph.callRoute`."""
 

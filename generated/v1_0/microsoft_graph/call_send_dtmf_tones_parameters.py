@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .tone import Tone
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CallSendDtmfTonesParameters(ODataObject):
     """Parameters of the action `microsoft.graph.sendDtmfTones` bound to `microsoft.graph.call`."""
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .call_transcription_state import CallTranscriptionState
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CallTranscriptionInfo(ODataObject):
     """`microsoft.graph.callTranscriptionInfo`."""
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .participant_info import ParticipantInfo
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CallTransferParameters(ODataObject):
     """Parameters of the action `microsoft.graph.transfer` bound to `microsoft.graph.call`."""
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .recording_status import RecordingStatus
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CallUpdateRecordingStatusParameters(ODataObject):
     """Parameters of the action `microsoft.graph.updateRecordingStatus` bound to
     `microsoft.graph.call`."""

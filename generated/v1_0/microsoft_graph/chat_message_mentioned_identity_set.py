@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .teamwork_conversation_identity import TeamworkConversationIdentity
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class ChatMessageMentionedIdentitySet(IdentitySet):
     """`microsoft.graph.chatMessageMentionedIdentitySet` (open type)."""
 

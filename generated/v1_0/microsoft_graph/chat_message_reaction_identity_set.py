@@ -12,7 +12,7 @@ import attrs
 from .identity_set import IdentitySet
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class ChatMessageReactionIdentitySet(IdentitySet):
     """`microsoft.graph.chatMessageReactionIdentitySet` (open type)."""
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .invitation_participant_info import InvitationParticipantInfo
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class CollectionOfParticipantInviteParameters(ODataObject):
     """Parameters of the action `microsoft.graph.invite` bound to
     `Collection(microsoft.graph.participant)`."""

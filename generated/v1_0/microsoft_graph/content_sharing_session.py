@@ -12,7 +12,7 @@ import attrs
 from .entity import Entity
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class ContentSharingSession(Entity):
     """`microsoft.graph.contentSharingSession` (open type)."""
 

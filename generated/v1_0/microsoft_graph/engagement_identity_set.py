@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .identity import Identity
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class EngagementIdentitySet(IdentitySet):
     """The Viva Engage identities."""
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .identity import Identity
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class IdentitySet(ODataObject):
     """`microsoft.graph.identitySet` (open type)."""
 

@@ -12,7 +12,7 @@ import attrs
 from .._odata import ODataObject
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class MediaConfig(ODataObject):
     """`microsoft.graph.mediaConfig` (abstract)."""
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .media_info import MediaInfo
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class MediaPrompt(Prompt):
     """`microsoft.graph.mediaPrompt`."""
 

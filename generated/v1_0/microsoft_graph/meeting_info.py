@@ -12,7 +12,7 @@ import attrs
 from .._odata import ODataObject
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class MeetingInfo(ODataObject):
     """`microsoft.graph.meetingInfo` (abstract)."""
 

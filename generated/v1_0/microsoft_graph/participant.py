@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .removed_state import RemovedState
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class Participant(Entity):
     """`microsoft.graph.participant`."""
 

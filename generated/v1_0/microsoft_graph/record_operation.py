@@ -13,7 +13,7 @@ from .._odata import UNSET, Unset
 from .comms_operation import CommsOperation
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class RecordOperation(CommsOperation):
     """`microsoft.graph.recordOperation` (open type)."""
 

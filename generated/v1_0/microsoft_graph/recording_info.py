@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .recording_status import RecordingStatus
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class RecordingInfo(ODataObject):
     """`microsoft.graph.recordingInfo`."""
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .send_dtmf_completion_reason import SendDtmfCompletionReason
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class SendDtmfTonesOperation(CommsOperation):
     """`microsoft.graph.sendDtmfTonesOperation` (open type)."""
 

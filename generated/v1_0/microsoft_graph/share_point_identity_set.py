@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .share_point_identity import SharePointIdentity
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class SharePointIdentitySet(IdentitySet):
     """`microsoft.graph.sharePointIdentitySet` (open type)."""
 

@@ -12,7 +12,7 @@ import attrs
 from .comms_operation import CommsOperation
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class StopHoldMusicOperation(CommsOperation):
     """`microsoft.graph.stopHoldMusicOperation` (open type)."""
 

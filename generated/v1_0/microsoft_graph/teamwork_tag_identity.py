@@ -12,7 +12,7 @@ import attrs
 from .identity import Identity
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class TeamworkTagIdentity(Identity):
     """`microsoft.graph.teamworkTagIdentity` (open type)."""
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .teamwork_user_identity_type import TeamworkUserIdentityType
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class TeamworkUserIdentity(Identity):
     """`microsoft.graph.teamworkUserIdentity` (open type)."""
 

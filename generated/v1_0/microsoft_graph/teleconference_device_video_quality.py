@@ -13,7 +13,7 @@ from .._odata import UNSET, Unset
 from .teleconference_device_media_quality import TeleconferenceDeviceMediaQuality
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class TeleconferenceDeviceVideoQuality(TeleconferenceDeviceMediaQuality):
     """`microsoft.graph.teleconferenceDeviceVideoQuality` (open type)."""
 

@@ -13,7 +13,7 @@ from .._odata import UNSET, Unset
 from ..microsoft_graph.identity import Identity
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class UserIdentity(Identity):
     """`microsoft.graph.callRecords.userIdentity` (open type)."""
 

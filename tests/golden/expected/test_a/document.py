@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .version import Version
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class Document(Item):
     """A document with content; an open type."""
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .identity import Identity
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class DocumentPublishParameters(ODataObject):
     """Parameters of the action `test.a.publish` bound to `test.a.document`."""
 

@@ -13,7 +13,7 @@ from .._odata import UNSET, Unset
 from .user_identity import UserIdentity
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class GuestIdentity(UserIdentity):
     """`test.a.guestIdentity`."""
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .shape import Shape
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class Invitation(ODataObject):
     """`test.a.invitation`."""
 

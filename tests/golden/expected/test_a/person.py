@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .document import Document
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class Person(Entity):
     """`test.a.person`."""
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .permissions import Permissions
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class Primitives(ODataObject):
     """One property per Edm primitive type."""
 

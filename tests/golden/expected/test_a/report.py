@@ -13,7 +13,7 @@ from .._odata import UNSET, Unset
 from .document import Document
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class Report(Document):
     """`test.a.report`."""
 

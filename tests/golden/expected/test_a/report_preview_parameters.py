@@ -12,7 +12,7 @@ import attrs
 from .._odata import ODataObject
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class ReportPreviewParameters(ODataObject):
     """Parameters of the function `test.a.preview` bound to `test.a.report`."""
 

@@ -13,7 +13,7 @@ from .._odata import UNSET, Unset
 from .shape import Shape
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class Square(Shape):
     """`test.a.square`."""
 

@@ -13,7 +13,7 @@ from .._odata import UNSET, Unset
 from .entity import Entity
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class Version(Entity):
     """`test.a.version`."""
 

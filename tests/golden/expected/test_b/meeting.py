@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .participant import Participant as TestBParticipant
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class Meeting(ODataObject):
     """`test.b.meeting`."""
 

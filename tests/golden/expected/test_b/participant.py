@@ -13,7 +13,7 @@ from .._odata import UNSET, Unset
 from ..test_a.participant import Participant as TestAParticipant
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, slots=False)
 class Participant(TestAParticipant):
     """A participant of a meeting in test.b."""
 
