@@ -2103,6 +2103,7 @@ class ODataConverter(cattrs.Converter):
         if self.facts.types[qname].kind == "parameters":
             self._parameter_classes.add(cls)
         plan = [(p.attr, p.name, self._value_writer(p)) for p in self.all_properties(qname)]
+        dynamic = self._dynamic_value
 
         def writer(obj: ODataObject) -> dict[str, Any]:
             out: dict[str, Any] = {}
@@ -2125,12 +2126,46 @@ class ODataConverter(cattrs.Converter):
                 exc.steps.append(attr)
                 exc.current = obj
                 raise
-            if obj.additional_data:
-                out.update(obj.additional_data)
+            extra = obj.additional_data
+            if extra:
+                try:
+                    for key, value in extra.items():
+                        out[key] = value if type(value) in _JSON_SCALARS else dynamic(key, value)
+                except ForeignObjectError as exc:
+                    exc.current = obj
+                    raise
             return out
 
         self._writers[cls] = writer
         return writer
+
+    def _dynamic_value(self, key: str, value: Any) -> Any:
+        """A dynamic property's value as JSON: a model object of this package with its
+        `@odata.type` (no declaration gives its type), a list of them item by item, any other
+        value as it is (free-form JSON, as read)."""
+        try:
+            if type(value) is not list:
+                return self._dynamic_object(value) if _is_model(value) else value
+            if not any(_is_model(v) for v in value):
+                return value
+            try:
+                return [self._dynamic_object(v) if _is_model(v) else v for v in value]
+            except ForeignObjectError as exc:
+                at = next(i for i, v in enumerate(value) if v is exc.current)
+                exc.steps.append(f"[{at}]")
+                exc.current = value
+                raise
+        except ForeignObjectError as exc:
+            exc.steps += [f"[{key!r}]", "additional_data"]
+            raise
+
+    def _dynamic_object(self, value: Any) -> dict[str, Any]:
+        if not isinstance(value, ODataObject):
+            raise ForeignObjectError(value, self.package)
+        written = self.write(value)
+        if "@odata.type" in written:
+            return written
+        return {"@odata.type": type(value).ODATA_TYPE, **written}
 
     def _unstructure_hook(self, cls: type[Any]) -> _UnstructureFn:
         declared = cls.ODATA_TYPE[1:]
@@ -2179,6 +2214,15 @@ def _write_enum(value: Any) -> str:
     if isinstance(value, list | tuple | set | frozenset):
         return ",".join(str(v) for v in value)
     return str(value.value) if isinstance(value, enum.Enum) else str(value)
+
+
+_JSON_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
+
+
+def _is_model(value: object) -> bool:
+    """True for an object of a generated class, of this models package or another."""
+    cls = type(value)
+    return attrs.has(cls) and isinstance(getattr(cls, "ODATA_TYPE", None), str)
 
 
 def _is_odata_class(cls: Any) -> bool:

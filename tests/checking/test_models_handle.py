@@ -358,3 +358,40 @@ def test_a_package_refuses_to_write_another_package_s_object_naming_where_it_is(
     call.source = None
     with pytest.raises(TypeError, match=r"^targets\[1\] is a generated\.beta object"):
         v1.converter().write(call)
+
+
+def test_a_dynamic_property_holding_a_model_object_is_written_with_its_type() -> None:
+    """A dynamic property has no declared type: an object of this package is written with its
+    `@odata.type`, in a list item by item; another package's object is refused with its place,
+    at any depth, instead of failing later in `json.dumps`."""
+    import generated.beta.microsoft_graph as beta_classes
+    import generated.v1_0 as v1
+    import generated.v1_0.microsoft_graph as v1_classes
+
+    conv = v1.converter()
+    call = v1_classes.Call(callback_uri="https://bot.example/cb")
+    call.additional_data.update(
+        owner=v1_classes.IdentitySet(user=v1_classes.Identity(id="1")),
+        seen=[v1_classes.Identity(id="2"), 3],
+        free={"kept": [1, "as is"]},
+    )
+    out = conv.write(call)
+    assert out["owner"] == {"@odata.type": "#microsoft.graph.identitySet", "user": {"id": "1"}}
+    assert out["seen"] == [{"@odata.type": "#microsoft.graph.identity", "id": "2"}, 3]
+    assert out["free"] == {"kept": [1, "as is"]}
+    back = conv.check(json.loads(json.dumps(out)), "microsoft.graph.call")
+    assert back.findings == () or all(f.severity == "warning" for f in back.findings)
+
+    call.additional_data["owner"] = beta_classes.IdentitySet()
+    with pytest.raises(TypeError, match=r"^additional_data\['owner'\] is a generated\.beta obj"):
+        conv.write(call)
+    del call.additional_data["owner"]
+    call.targets = [
+        v1_classes.InvitationParticipantInfo(
+            additional_data={"via": [1, beta_classes.Identity()]},
+        )
+    ]
+    with pytest.raises(
+        TypeError, match=r"^targets\[0\]\.additional_data\['via'\]\[1\] is a generated\.beta"
+    ):
+        conv.write(call)
