@@ -155,12 +155,9 @@ class SchemaIndex:
     def plan(self, mode: Mode, declared: TypeRef | str) -> tuple[ODataConverter, str, bool]:
         """The converter, type name and collection flag that `check` uses for a mode and a
         declared type, kept (bounded) in `plans`."""
-        if mode == "strict":
-            conv = self.strict_converter
-        elif mode == "lenient":
-            conv = self.converter
-        else:
+        if mode not in ("strict", "lenient"):
             raise ValueError(f"mode must be 'strict' or 'lenient', not {mode!r}")
+        conv = self.converter_for(mode)
         ref = declared if isinstance(declared, TypeRef) else TypeRef.parse(declared)
         made = (conv, ref.qname, ref.collection)
         if len(self.plans) < _PLANS:
