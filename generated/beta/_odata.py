@@ -295,6 +295,13 @@ class ForeignObjectError(TypeError):
         self.current: object = obj
         super().__init__()
 
+    def in_list(self, values: list[Any]) -> None:
+        """Add the index of the item of `values` the error is about (or holds it) to its
+        place."""
+        at = next(i for i, v in enumerate(values) if v is self.current)
+        self.steps.append(f"[{at}]")
+        self.current = values
+
     def __str__(self) -> str:
         path = "".join(s if s.startswith("[") else f".{s}" for s in reversed(self.steps))
         cls = type(self.obj)
@@ -2091,9 +2098,7 @@ class ODataConverter(cattrs.Converter):
             try:
                 return [None if v is None else item(v) for v in values]
             except ForeignObjectError as exc:
-                at = next(i for i, v in enumerate(values) if v is exc.current)
-                exc.steps.append(f"[{at}]")
-                exc.current = values
+                exc.in_list(values)
                 raise
 
         return items
@@ -2151,9 +2156,7 @@ class ODataConverter(cattrs.Converter):
             try:
                 return [self._dynamic_object(v) if _is_model(v) else v for v in value]
             except ForeignObjectError as exc:
-                at = next(i for i, v in enumerate(value) if v is exc.current)
-                exc.steps.append(f"[{at}]")
-                exc.current = value
+                exc.in_list(value)
                 raise
         except ForeignObjectError as exc:
             exc.steps += [f"[{key!r}]", "additional_data"]
