@@ -6,7 +6,6 @@ diff of `tests/golden/expected/` like any other change.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import re
@@ -18,28 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from codegen.generate import generate, read_tree
+from codegen.generate import full_diff, generate, read_tree
 from codegen.render import GENERATOR_VERSION
 from tests.golden.regen import EXPECTED, FIXTURE, PACKAGE, fixture_model
 
 VENV_BIN = Path(sys.executable).parent
-
-
-def _full_diff(current: dict[str, str], wanted: dict[str, str]) -> str:
-    out: list[str] = []
-    for rel in sorted(set(current) | set(wanted)):
-        a, b = current.get(rel), wanted.get(rel)
-        if a == b:
-            continue
-        out.extend(
-            difflib.unified_diff(
-                (a or "").splitlines(keepends=True),
-                (b or "").splitlines(keepends=True),
-                fromfile=f"committed/{rel}" if a is not None else "/dev/null",
-                tofile=f"generated/{rel}" if b is not None else "/dev/null",
-            )
-        )
-    return "".join(out)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +38,7 @@ def test_golden_tree_matches_a_fresh_generation(fresh: Path) -> None:
     if committed != wanted:
         pytest.fail(
             "the golden tree differs from a fresh generation; if the change is intended, run "
-            "`make regen` and review the diff:\n" + _full_diff(committed, wanted),
+            "`make regen` and review the diff:\n" + full_diff(committed, wanted),
             pytrace=False,
         )
 
