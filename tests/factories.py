@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
 from codegen.model import Model
 from codegen.sources import model_from_loaded
@@ -48,3 +49,22 @@ def model_from_text(base: str, *overlays: str) -> Model:
 def model_of_schemas(*schemas: str) -> Model:
     """A model from whole `<Schema>` elements (see `schema`)."""
     return model_from_text(edmx(*schemas))
+
+
+def create_call_body(**extra: Any) -> dict[str, Any]:
+    """A complete create-call request body, valid in both modes and in both API versions, with
+    `extra` properties added."""
+    body: dict[str, Any] = {
+        "@odata.type": "#microsoft.graph.call",
+        "callbackUri": "https://bot.contoso.com/callback",
+        "targets": [
+            {
+                "@odata.type": "#microsoft.graph.invitationParticipantInfo",
+                "identity": {"user": {"id": "u1", "displayName": "John"}},
+            }
+        ],
+        "requestedModalities": ["audio"],
+        "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
+    }
+    body.update(extra)
+    return body

@@ -38,29 +38,10 @@ from runtime.checking.models import (
     version_of_url,
 )
 from runtime.cli import main
+from tests.factories import create_call_body
 
 REPO = Path(__file__).resolve().parents[2]
 CALLS = "communications/calls"
-
-
-def create_call_body(**extra: object) -> dict[str, object]:
-    """A complete create-call body (both versions accept it), plus `extra` properties."""
-    return {
-        "@odata.type": "#microsoft.graph.call",
-        "callbackUri": "https://bot.example.com/callback",
-        "targets": [
-            {
-                "@odata.type": "#microsoft.graph.invitationParticipantInfo",
-                "identity": {
-                    "@odata.type": "#microsoft.graph.identitySet",
-                    "user": {"@odata.type": "#microsoft.graph.identity", "id": "u1"},
-                },
-            }
-        ],
-        "requestedModalities": ["audio"],
-        "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
-        **extra,
-    }
 
 
 def codes(findings: object) -> list[str]:

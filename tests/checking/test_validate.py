@@ -19,27 +19,10 @@ from runtime.checking.validate import (
     default_index,
     validate,
 )
+from tests.factories import create_call_body
 
 CALL = "microsoft.graph.call"
 MODES: tuple[Mode, ...] = ("strict", "lenient")
-
-
-def minimal_call(**extra: Any) -> dict[str, Any]:
-    """A complete create-call body, valid in both modes."""
-    body: dict[str, Any] = {
-        "@odata.type": "#microsoft.graph.call",
-        "callbackUri": "https://bot.contoso.com/callback",
-        "targets": [
-            {
-                "@odata.type": "#microsoft.graph.invitationParticipantInfo",
-                "identity": {"user": {"id": "u1", "displayName": "John"}},
-            }
-        ],
-        "requestedModalities": ["audio"],
-        "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
-    }
-    body.update(extra)
-    return body
 
 
 def check(body: Any, declared: str = CALL, mode: Mode = "strict", partial: bool = False) -> list:
@@ -56,18 +39,20 @@ def only(findings: list[Finding], code: str) -> Finding:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_complete_body_has_no_findings(mode: Mode) -> None:
-    assert check(minimal_call(), mode=mode) == []
+    assert check(create_call_body(), mode=mode) == []
 
 
 def test_instance_annotations_are_not_properties() -> None:
-    body = minimal_call(**{"@odata.context": "x", "@odata.etag": "W/1", "state@odata.type": "x"})
+    body = create_call_body(
+        **{"@odata.context": "x", "@odata.etag": "W/1", "state@odata.type": "x"}
+    )
     body["targets"][0]["identity"]["user@odata.type"] = "#microsoft.graph.identity"
     assert check(body) == []
 
 
 @pytest.mark.parametrize(("mode", "severity"), [("strict", "error"), ("lenient", "warning")])
 def test_unknown_type_depends_on_mode(mode: Mode, severity: str) -> None:
-    body = minimal_call(callOptions={"@odata.type": "#microsoft.graph.notAType"})
+    body = create_call_body(callOptions={"@odata.type": "#microsoft.graph.notAType"})
     findings = validate(body, CALL, mode=mode, partial=False)
     unknown = only(findings, "type.unknown")
     assert (unknown.severity, unknown.path) == (severity, "$.callOptions")
@@ -84,7 +69,7 @@ def test_unknown_declared_type_is_one_finding() -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_participant_info_in_targets_is_not_assignable(mode: Mode) -> None:
-    body = minimal_call()
+    body = create_call_body()
     body["targets"].append(
         {"@odata.type": "#microsoft.graph.participantInfo", "identity": {"user": {"id": "u2"}}}
     )
@@ -99,7 +84,7 @@ def test_participant_info_in_targets_is_not_assignable(mode: Mode) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_abstract_type_names_concrete_candidates(mode: Mode) -> None:
-    findings = validate(minimal_call(mediaConfig={}), CALL, mode=mode, partial=False)
+    findings = validate(create_call_body(mediaConfig={}), CALL, mode=mode, partial=False)
     f = only(findings, "type.missing-odata-type")
     assert f.path == "$.mediaConfig"
     assert "microsoft.graph.appHostedMediaConfig" in f.message
@@ -107,19 +92,19 @@ def test_abstract_type_names_concrete_candidates(mode: Mode) -> None:
 
 
 def test_a_derived_type_is_accepted_for_an_abstract_declaration() -> None:
-    body = minimal_call(callOptions={"@odata.type": "#microsoft.graph.incomingCallOptions"})
+    body = create_call_body(callOptions={"@odata.type": "#microsoft.graph.incomingCallOptions"})
     assert check(body) == []
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_bad_odata_type_annotation(mode: Mode) -> None:
-    body = minimal_call(source={"@odata.type": 5, "identity": {}})
+    body = create_call_body(source={"@odata.type": 5, "identity": {}})
     assert check(body, mode=mode) == [("error", "type.bad-annotation", "$.source")]
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_undeclared_on_an_open_type_warns_with_a_hint(mode: Mode) -> None:
-    body = minimal_call()
+    body = create_call_body()
     identity = body["targets"][0]["identity"]
     identity.update(guest={"id": "g"}, phone={"id": "+1"}, applicationInstance={"id": "a"})
     findings = validate(body, CALL, mode=mode, partial=False)
@@ -138,7 +123,7 @@ def test_undeclared_on_an_open_type_warns_with_a_hint(mode: Mode) -> None:
 
 @pytest.mark.parametrize(("mode", "severity"), [("strict", "error"), ("lenient", "warning")])
 def test_undeclared_on_a_closed_type_is_an_error_when_strict(mode: Mode, severity: str) -> None:
-    body = minimal_call(source={"identity": {}, "shoeSize": 42})
+    body = create_call_body(source={"identity": {}, "shoeSize": 42})
     findings = validate(body, CALL, mode=mode, partial=False)
     f = only(findings, "property.undeclared")
     assert (f.severity, f.path) == (severity, "$.source.shoeSize")
@@ -146,7 +131,7 @@ def test_undeclared_on_a_closed_type_is_an_error_when_strict(mode: Mode, severit
 
 
 def test_a_typed_dynamic_value_is_validated_against_its_type() -> None:
-    body = minimal_call()
+    body = create_call_body()
     body["targets"][0]["identity"]["phone"] = {
         "@odata.type": "#microsoft.graph.identity",
         "id": 5,
@@ -160,7 +145,7 @@ def test_a_typed_dynamic_value_is_validated_against_its_type() -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_null_where_not_nullable(mode: Mode) -> None:
-    body = minimal_call()
+    body = create_call_body()
     body["targets"][0]["identity"] = None
     findings = validate(body, CALL, mode=mode, partial=True)
     f = only(findings, "property.null")
@@ -176,7 +161,7 @@ def test_null_item_in_a_non_nullable_collection() -> None:
 
 
 def test_required_only_in_complete_bodies() -> None:
-    body = minimal_call()
+    body = create_call_body()
     del body["callbackUri"]
     del body["targets"][0]["identity"]
     expected = [
@@ -207,7 +192,7 @@ def test_keys_are_never_required() -> None:
 )
 @pytest.mark.parametrize("mode", MODES)
 def test_wrong_json_type(mode: Mode, extra: dict[str, Any], path: str) -> None:
-    findings = validate(minimal_call(**extra), CALL, mode=mode, partial=False)
+    findings = validate(create_call_body(**extra), CALL, mode=mode, partial=False)
     f = only(findings, "value.wrong-json-type")
     assert (f.severity, f.path) == ("error", path)
     assert "expected" in f.message and "got" in f.message
@@ -215,7 +200,7 @@ def test_wrong_json_type(mode: Mode, extra: dict[str, Any], path: str) -> None:
 
 @pytest.mark.parametrize(("mode", "severity"), [("strict", "error"), ("lenient", "warning")])
 def test_unknown_enum_member_depends_on_mode(mode: Mode, severity: str) -> None:
-    body = minimal_call(requestedModalities=["audio", "smell"])
+    body = create_call_body(requestedModalities=["audio", "smell"])
     findings = validate(body, CALL, mode=mode, partial=False)
     f = only(findings, "enum.unknown-member")
     assert (f.severity, f.path) == (severity, "$.requestedModalities[1]")
@@ -327,11 +312,11 @@ def test_max_length(mode: Mode) -> None:
 def test_nesting_beyond_the_interpreter_limit_is_a_finding(mode: Mode) -> None:
     # Typed nesting is bounded by the type graph; past the interpreter's limit it is a finding,
     # never a traceback. Lower the limit to just above this frame to get there on a small body.
-    validate(minimal_call(), CALL, mode=mode, partial=False)  # warm: no compilation below
+    validate(create_call_body(), CALL, mode=mode, partial=False)  # warm: no compilation below
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(len(inspect.stack()) + 12)
     try:
-        findings = validate(minimal_call(), CALL, mode=mode, partial=False)
+        findings = validate(create_call_body(), CALL, mode=mode, partial=False)
     finally:
         sys.setrecursionlimit(limit)
     assert [(f.severity, f.code, f.path) for f in findings] == [("error", "body.too-deep", "$")]
@@ -341,7 +326,7 @@ def test_hostile_depth_of_dynamic_values_is_not_walked() -> None:
     deep: Any = {}
     for _ in range(100_000):
         deep = {"x": deep}
-    findings = validate(minimal_call(extraStuff=deep), CALL, mode="lenient", partial=False)
+    findings = validate(create_call_body(extraStuff=deep), CALL, mode="lenient", partial=False)
     assert [(f.code, f.path) for f in findings] == [("property.undeclared", "$.extraStuff")]
 
 
@@ -382,7 +367,7 @@ def test_type_ref_parse_and_str() -> None:
 
 
 def test_fast_enough_for_the_seed() -> None:
-    body = minimal_call()
+    body = create_call_body()
     validate(body, CALL, mode="strict", partial=False)
     start = time.perf_counter()
     for _ in range(35):
